@@ -1,0 +1,179 @@
+#include "runtime/epoll/epoll_loop.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace weft {
+namespace {
+[[noreturn]] void fail(const char* what) {
+  throw OSError(errno, absl::StrCat("EpollLoop: ", what, ": ", std::strerror(errno)));
+}
+
+uint64_t os_seed() {
+  uint64_t seed = 0;
+  if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    seed = static_cast<uint64_t>(ts.tv_nsec) ^ (static_cast<uint64_t>(getpid()) << 32);
+  }
+  return seed;
+}
+}  // namespace
+
+// A level-triggered fd callback: unlike a Handle it may run many times.
+class EpollLoop::FdCallback final : public internal::Runnable {
+ public:
+  explicit FdCallback(absl::AnyInvocable<void()> fn) : fn_(std::move(fn)) {}
+  void run(std::coroutine_handle<>) override {
+    if (active_) fn_();
+  }
+  void deactivate() { active_ = false; }
+
+ private:
+  absl::AnyInvocable<void()> fn_;
+  bool active_ = true;
+};
+
+EpollLoop::OsRandom::OsRandom() : rng_(os_seed()) {}
+
+EpollLoop::EpollLoop() {
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) fail("epoll_create1");
+  wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wakefd_ < 0) {
+    ::close(epfd_);
+    fail("eventfd");
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wakefd_;
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev) < 0) fail("epoll_ctl(eventfd)");
+}
+
+EpollLoop::~EpollLoop() {
+  if (!is_closed()) close();
+  if (wakefd_ >= 0) ::close(wakefd_);
+  if (epfd_ >= 0) ::close(epfd_);
+}
+
+void EpollLoop::on_close() {
+  for (auto& [fd, w] : watches_) {
+    if (w.reader) w.reader->deactivate();
+    if (w.writer) w.writer->deactivate();
+    epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  }
+  watches_.clear();
+  absl::MutexLock lock(&mu_);
+  threadsafe_.clear();
+}
+
+int64_t EpollLoop::now_ns() const {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void EpollLoop::call_soon_threadsafe(absl::AnyInvocable<void()> fn) {
+  {
+    absl::MutexLock lock(&mu_);
+    threadsafe_.push_back(std::move(fn));
+  }
+  uint64_t one = 1;
+  // EAGAIN means the counter is already non-zero: the loop will wake anyway.
+  [[maybe_unused]] ssize_t n = ::write(wakefd_, &one, sizeof(one));
+}
+
+void EpollLoop::update(int fd, Watch& w) {
+  uint32_t events = (w.reader ? uint32_t{EPOLLIN} : 0u) | (w.writer ? uint32_t{EPOLLOUT} : 0u);
+  if (events == w.events) return;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = fd;
+  int op = w.events == 0 ? EPOLL_CTL_ADD : (events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD);
+  if (epoll_ctl(epfd_, op, fd, &ev) < 0) fail(absl::StrCat("epoll_ctl fd ", fd).c_str());
+  w.events = events;
+}
+
+void EpollLoop::add_reader(int fd, absl::AnyInvocable<void()> fn) {
+  if (is_closed()) throw RuntimeError("Event loop is closed");
+  Watch& w = watches_[fd];
+  if (w.reader) w.reader->deactivate();
+  w.reader = internal::make_ref<FdCallback>(std::move(fn));
+  update(fd, w);
+}
+
+bool EpollLoop::remove_reader(int fd) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end() || !it->second.reader) return false;
+  it->second.reader->deactivate();
+  it->second.reader = nullptr;
+  update(fd, it->second);
+  if (!it->second.writer) watches_.erase(it);
+  return true;
+}
+
+void EpollLoop::add_writer(int fd, absl::AnyInvocable<void()> fn) {
+  if (is_closed()) throw RuntimeError("Event loop is closed");
+  Watch& w = watches_[fd];
+  if (w.writer) w.writer->deactivate();
+  w.writer = internal::make_ref<FdCallback>(std::move(fn));
+  update(fd, w);
+}
+
+bool EpollLoop::remove_writer(int fd) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end() || !it->second.writer) return false;
+  it->second.writer->deactivate();
+  it->second.writer = nullptr;
+  update(fd, it->second);
+  if (!it->second.reader) watches_.erase(it);
+  return true;
+}
+
+void EpollLoop::poll(int64_t timeout_ns) {
+  int timeout_ms = -1;
+  if (timeout_ns >= 0) {
+    int64_t ms = (timeout_ns + 999'999) / 1'000'000;
+    timeout_ms = ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+  }
+  epoll_event events[128];
+  int n;
+  do {
+    n = epoll_wait(epfd_, events, 128, timeout_ms);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) fail("epoll_wait");
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    const uint32_t ev = events[i].events;
+    if (fd == wakefd_) {
+      uint64_t count;
+      [[maybe_unused]] ssize_t r = ::read(wakefd_, &count, sizeof(count));
+      std::vector<absl::AnyInvocable<void()>> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        batch.swap(threadsafe_);
+      }
+      for (auto& fn : batch) call_soon(std::move(fn));
+      continue;
+    }
+    auto it = watches_.find(fd);
+    if (it == watches_.end()) continue;
+    if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && it->second.reader) {
+      schedule(it->second.reader.get(), {}, static_cast<uint64_t>(fd));
+    }
+    if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && it->second.writer) {
+      schedule(it->second.writer.get(), {}, static_cast<uint64_t>(fd));
+    }
+  }
+}
+
+}  // namespace weft

@@ -1,0 +1,69 @@
+// EpollLoop: the real world's loop (DESIGN.md §3, real column). CLOCK_MONOTONIC time, epoll_wait
+// with the next timer as its timeout, an eventfd for call_soon_threadsafe. File-descriptor
+// readiness (add_reader / add_writer) is level-triggered, as asyncio's selector loop.
+// User code should not name this class except to choose the world (weft::run does).
+#ifndef WEFT_RUNTIME_EPOLL_EPOLL_LOOP_H_
+#define WEFT_RUNTIME_EPOLL_EPOLL_LOOP_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+#include "runtime/event_loop.h"
+#include "runtime/internal/prng.h"
+
+namespace weft {
+
+class EpollLoop final : public EventLoop {
+ public:
+  EpollLoop();
+  ~EpollLoop() override;
+
+  // Safe from any thread: queues `fn` and wakes the loop.
+  void call_soon_threadsafe(absl::AnyInvocable<void()> fn) override;
+  Random& random() override { return random_; }
+
+  // Runs `fn` on every iteration while `fd` is readable (or hung up / in error). Replaces an
+  // earlier reader of the same fd.
+  void add_reader(int fd, absl::AnyInvocable<void()> fn);
+  // False if no reader was registered.
+  bool remove_reader(int fd);
+  void add_writer(int fd, absl::AnyInvocable<void()> fn);
+  bool remove_writer(int fd);
+
+ protected:
+  int64_t now_ns() const override;
+  void poll(int64_t timeout_ns) override;
+  void on_close() override;
+
+ private:
+  class FdCallback;
+  struct Watch {
+    internal::Ref<FdCallback> reader;
+    internal::Ref<FdCallback> writer;
+    uint32_t events = 0;
+  };
+  class OsRandom final : public Random {
+   public:
+    OsRandom();
+    uint64_t below(uint64_t n) override { return rng_.below(n); }
+    uint64_t next_u64() override { return rng_.next(); }
+
+   private:
+    internal::Xoshiro256 rng_;
+  };
+  void update(int fd, Watch& w);
+
+  int epfd_ = -1;
+  int wakefd_ = -1;
+  absl::Mutex mu_;
+  std::vector<absl::AnyInvocable<void()>> threadsafe_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int, Watch> watches_;
+  OsRandom random_;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_EPOLL_EPOLL_LOOP_H_

@@ -1,0 +1,311 @@
+#include "runtime/event_loop.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/task_handle.h"
+
+namespace weft {
+namespace {
+thread_local EventLoop* t_running_loop = nullptr;
+
+int64_t seconds_to_ns(double s) {
+  if (!(s > 0)) return 0;  // negative and NaN delays mean "now"
+  if (s > 9.2e9) return INT64_MAX / 2;
+  return static_cast<int64_t>(std::llround(s * 1e9));
+}
+}  // namespace
+
+EventLoop& get_running_loop() {
+  if (!t_running_loop) throw RuntimeError("no running event loop");
+  return *t_running_loop;
+}
+
+EventLoop* running_loop_or_null() { return t_running_loop; }
+
+namespace internal {
+RunningLoopScope::RunningLoopScope(EventLoop* loop) : previous_(t_running_loop) {
+  t_running_loop = loop;
+}
+RunningLoopScope::~RunningLoopScope() { t_running_loop = previous_; }
+}  // namespace internal
+
+EventLoop::EventLoop() = default;
+
+EventLoop::~EventLoop() {
+  // Subclasses close before their own members go; this catches a base-only path.
+  if (!closed_ && !running_) close();
+}
+
+void EventLoop::check_open() const {
+  if (closed_) throw RuntimeError("Event loop is closed");
+}
+
+void EventLoop::schedule(internal::Runnable* r, std::coroutine_handle<> h, uint64_t resource) {
+  r->add_ref();
+  ready_.push_back(ReadyEntry{r, h, resource});
+}
+
+Handle EventLoop::call_soon(absl::AnyInvocable<void()> fn) {
+  check_open();
+  auto cb = internal::make_ref<internal::CallbackState>(std::move(fn));
+  cb->seq = ++callback_ids_;
+  schedule(cb.get());
+  return Handle(std::move(cb));
+}
+
+void EventLoop::call_soon_threadsafe(absl::AnyInvocable<void()> fn) { call_soon(std::move(fn)); }
+
+TimerHandle EventLoop::call_later(double delay, absl::AnyInvocable<void()> fn) {
+  return call_at_ns(now_ns() + seconds_to_ns(delay), std::move(fn));
+}
+
+TimerHandle EventLoop::call_later(std::chrono::nanoseconds delay, absl::AnyInvocable<void()> fn) {
+  return call_at_ns(now_ns() + std::max<int64_t>(0, delay.count()), std::move(fn));
+}
+
+TimerHandle EventLoop::call_at(double when, absl::AnyInvocable<void()> fn) {
+  int64_t ns = std::isfinite(when) ? static_cast<int64_t>(std::llround(when * 1e9)) : INT64_MAX / 2;
+  return call_at_ns(ns, std::move(fn));
+}
+
+TimerHandle EventLoop::call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn) {
+  check_open();
+  auto cb = internal::make_ref<internal::CallbackState>(std::move(fn));
+  cb->seq = ++callback_ids_;
+  cb->when_ns = when_ns;
+  cb->loop = this;
+  push_timer(cb.get());
+  return TimerHandle(std::move(cb));
+}
+
+void EventLoop::push_timer(internal::CallbackState* cb) {
+  cb->add_ref();
+  cb->in_heap = true;
+  timers_.push_back(TimerEntry{cb->when_ns, cb->seq, cb});
+  std::push_heap(timers_.begin(), timers_.end(), TimerLater{});
+}
+
+void EventLoop::pop_timer() {
+  std::pop_heap(timers_.begin(), timers_.end(), TimerLater{});
+  internal::CallbackState* cb = timers_.back().cb;
+  timers_.pop_back();
+  cb->in_heap = false;
+  if (cb->cancelled() && cancelled_timers_ > 0) --cancelled_timers_;
+  cb->release();
+}
+
+void EventLoop::note_timer_cancelled() {
+  ++cancelled_timers_;
+  // As asyncio: rebuild the heap once most of it is cancelled, so memory stays bounded.
+  if (cancelled_timers_ > 64 && cancelled_timers_ * 2 > timers_.size()) compact_timers();
+}
+
+void EventLoop::compact_timers() {
+  auto keep = std::remove_if(timers_.begin(), timers_.end(), [](const TimerEntry& t) {
+    if (!t.cb->cancelled()) return false;
+    t.cb->in_heap = false;
+    t.cb->release();
+    return true;
+  });
+  timers_.erase(keep, timers_.end());
+  std::make_heap(timers_.begin(), timers_.end(), TimerLater{});
+  cancelled_timers_ = 0;
+}
+
+void EventLoop::run_once() {
+  while (!timers_.empty() && timers_.front().cb->cancelled()) pop_timer();
+
+  int64_t timeout = -1;
+  if (!ready_.empty() || stopping_) {
+    timeout = 0;
+  } else if (!timers_.empty()) {
+    timeout = std::max<int64_t>(0, timers_.front().when_ns - now_ns());
+  }
+  poll(timeout);
+
+  const int64_t end = now_ns();
+  while (!timers_.empty() && timers_.front().when_ns <= end) {
+    internal::CallbackState* cb = timers_.front().cb;
+    if (!cb->cancelled()) {
+      if (observer_) observer_->on_timer_fired(cb->seq, cb->when_ns);
+      schedule(cb);
+    }
+    pop_timer();
+  }
+
+  // Run only what was ready at the start of this iteration (asyncio's ntodo).
+  for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
+    if (!fifo_) {
+      size_t i = pick_ready();
+      if (i != 0) std::swap(ready_[0], ready_[i]);
+    }
+    ReadyEntry e = ready_.front();
+    ready_.pop_front();
+    if (observer_ && e.runnable && !e.handle) {
+      if (auto* cb = dynamic_cast<internal::CallbackState*>(e.runnable)) {
+        if (!cb->cancelled()) observer_->on_callback(cb->seq);
+      }
+    }
+    try {
+      e.runnable->run(e.handle);
+    } catch (...) {
+      // A callback's failure is reported, not fatal: asyncio logs it and goes on. Loop-level
+      // errors (DeadlockError) come from poll(), outside this block.
+      call_exception_handler({"Exception in callback", std::current_exception(), {}});
+    }
+    e.runnable->release();
+  }
+}
+
+void EventLoop::run_forever() {
+  check_open();
+  if (running_) throw RuntimeError("This event loop is already running");
+  if (t_running_loop) throw RuntimeError("Cannot run the event loop while another loop is running");
+  internal::RunningLoopScope scope(this);
+  running_ = true;
+  struct Reset {
+    EventLoop* loop;
+    ~Reset() {
+      loop->running_ = false;
+      loop->stopping_ = false;
+    }
+  } reset{this};
+  while (true) {
+    run_once();
+    if (stopping_) break;
+  }
+}
+
+void EventLoop::close() {
+  if (running_) throw RuntimeError("Cannot close a running event loop");
+  if (closed_) return;
+  closed_ = true;
+  on_close();
+  // Release queued work first: entries may hold the last references to tasks and futures.
+  while (!ready_.empty()) {
+    ready_.front().runnable->release();
+    ready_.pop_front();
+  }
+  for (auto& t : timers_) {
+    t.cb->in_heap = false;
+    t.cb->release();
+  }
+  timers_.clear();
+  cancelled_timers_ = 0;
+  // Destroy the frames of tasks that never finished, newest first, and drop their callbacks.
+  std::vector<internal::Ref<internal::TaskBase>> pending;
+  for (auto* t = pending_head_; t; t = t->pending_next_) pending.emplace_back(t);
+  for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+    (*it)->destroy_frame();
+    (*it)->clear_callbacks();
+  }
+  for (auto& t : pending) unregister_pending(t.get());
+  pending.clear();
+  // Detach the states that outlive the loop; report exceptions nobody retrieved.
+  while (live_head_) {
+    internal::TaskBase* t = live_head_;
+    if (!t->exception_retrieved() && t->peek_exception() && !t->cancelled()) {
+      t->mark_retrieved();
+      call_exception_handler({"Task exception was never retrieved", t->peek_exception(), t->name()});
+    }
+    unregister_live(t);
+    t->loop_ = nullptr;
+  }
+}
+
+void EventLoop::register_task(internal::TaskBase* task) {
+  check_open();
+  task->id_ = ++task_ids_;
+  task->add_ref();  // the registry's reference, dropped when the task is done
+  task->pending_prev_ = pending_tail_;
+  if (pending_tail_) pending_tail_->pending_next_ = task; else pending_head_ = task;
+  pending_tail_ = task;
+  task->live_next_ = live_head_;
+  if (live_head_) live_head_->live_prev_ = task;
+  live_head_ = task;
+  if (observer_) observer_->on_task_created(task->id_, task->name());
+}
+
+void EventLoop::unregister_pending(internal::TaskBase* task) {
+  if (!task->pending_prev_ && pending_head_ != task) return;  // not registered
+  if (task->pending_prev_) task->pending_prev_->pending_next_ = task->pending_next_;
+  else pending_head_ = task->pending_next_;
+  if (task->pending_next_) task->pending_next_->pending_prev_ = task->pending_prev_;
+  else pending_tail_ = task->pending_prev_;
+  task->pending_prev_ = task->pending_next_ = nullptr;
+  task->release();
+}
+
+void EventLoop::unregister_live(internal::TaskBase* task) {
+  if (task->live_prev_) task->live_prev_->live_next_ = task->live_next_;
+  else if (live_head_ == task) live_head_ = task->live_next_;
+  if (task->live_next_) task->live_next_->live_prev_ = task->live_prev_;
+  task->live_prev_ = task->live_next_ = nullptr;
+}
+
+AnyTask EventLoop::current_task() const { return AnyTask(current_task_); }
+
+std::vector<AnyTask> EventLoop::all_tasks() const {
+  std::vector<AnyTask> out;
+  for (auto* t = pending_head_; t; t = t->pending_next_) out.emplace_back(t);
+  return out;
+}
+
+uint64_t EventLoop::ready_task_id(size_t i) const {
+  auto* task = dynamic_cast<internal::TaskBase*>(ready_[i].runnable);
+  return task ? task->id() : 0;
+}
+
+std::string EventLoop::dump_tasks() const {
+  std::string out;
+  for (auto* t = pending_head_; t; t = t->pending_next_) {
+    absl::StrAppend(&out, "  task '", t->name(), "' (id ", t->id(), ") awaits ", t->waiting_on(),
+                    "\n");
+  }
+  return out;
+}
+
+void EventLoop::call_exception_handler(const ExceptionContext& context) {
+  if (handler_) {
+    try {
+      handler_(*this, context);
+      return;
+    } catch (...) {
+      // A failing custom handler must not lose the original report: fall through to the default.
+    }
+  }
+  default_exception_handler(context);
+}
+
+void EventLoop::default_exception_handler(const ExceptionContext& context) {
+  std::string line = absl::StrCat("weft: ", context.message);
+  if (!context.task_name.empty()) absl::StrAppend(&line, ": task '", context.task_name, "'");
+  if (context.exception) absl::StrAppend(&line, ": ", describe_exception(context.exception));
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void EventLoop::cancel_all_tasks() {
+  std::vector<AnyTask> to_cancel = all_tasks();
+  if (to_cancel.empty()) return;
+  for (auto& t : to_cancel) t.cancel();
+  auto waiter = create_future<void>();
+  auto remaining = std::make_shared<size_t>(to_cancel.size());
+  for (auto& t : to_cancel) {
+    t.add_done_callback([waiter, remaining](AnyTask) mutable {
+      if (--*remaining == 0 && !waiter.done()) waiter.set_result();
+    });
+  }
+  waiter.core()->add_done_callback([this] { stop(); });
+  run_forever();
+  for (auto& t : to_cancel) {
+    if (!t.done() || t.cancelled()) continue;
+    if (auto e = t.exception()) {
+      call_exception_handler({"unhandled exception during shutdown", e, t.get_name()});
+    }
+  }
+}
+
+}  // namespace weft

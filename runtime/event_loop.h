@@ -1,0 +1,206 @@
+// weft::EventLoop: the loop interface and the core both worlds share (DESIGN.md §3) — the ready
+// queue, the timer heap, the task registry, observer hooks and the scheduling seam. EpollLoop and
+// SimLoop differ only in the clock, in how they wait, and in which ready entry runs next.
+// Single-threaded: only call_soon_threadsafe may be called from another thread.
+//
+//   run_forever ─► run_once: ┌ drop cancelled timers at the heap top
+//                            ├ poll(timeout)      (epoll_wait | advance virtual time | deadlock)
+//                            ├ due timers ─► ready queue (in (when, seq) order)
+//                            └ run the n entries that were ready: pick_ready() chooses each
+#ifndef WEFT_RUNTIME_EVENT_LOOP_H_
+#define WEFT_RUNTIME_EVENT_LOOP_H_
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "runtime/errors.h"
+#include "runtime/handle.h"
+#include "runtime/internal/core.h"
+#include "runtime/internal/task_base.h"
+#include "runtime/observer.h"
+#include "runtime/random.h"
+
+namespace weft {
+
+template <class T>
+class Task;
+template <class T>
+class TaskHandle;
+template <class T>
+class Future;
+class AnyTask;
+
+// What call_exception_handler receives (asyncio's context dict, the keys weft uses).
+struct ExceptionContext {
+  std::string message;
+  std::exception_ptr exception;
+  std::string task_name;  // empty when no task is involved
+};
+
+class EventLoop {
+ public:
+  using ExceptionHandler = absl::AnyInvocable<void(EventLoop&, const ExceptionContext&)>;
+
+  EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  virtual ~EventLoop();
+
+  // The loop's clock: seconds (asyncio's loop.time()) and nanoseconds.
+  double time() const { return static_cast<double>(now_ns()) * 1e-9; }
+  int64_t time_ns() const { return now_ns(); }
+
+  // Runs `fn` on a later iteration, after the callbacks already scheduled (FIFO on the real loop).
+  Handle call_soon(absl::AnyInvocable<void()> fn);
+  // Runs `fn` once `delay` seconds have passed (never earlier). Negative delays mean now.
+  TimerHandle call_later(double delay, absl::AnyInvocable<void()> fn);
+  TimerHandle call_later(std::chrono::nanoseconds delay, absl::AnyInvocable<void()> fn);
+  // Runs `fn` at loop time `when` (seconds) / `when_ns`.
+  TimerHandle call_at(double when, absl::AnyInvocable<void()> fn);
+  TimerHandle call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn);
+  // The only entry that is safe from another thread. The simulated loop has no other threads:
+  // there it is call_soon, and a call from another thread is a bug in the test.
+  virtual void call_soon_threadsafe(absl::AnyInvocable<void()> fn);
+
+  // Wraps `coro` in a task scheduled to start on the next iteration (asyncio create_task).
+  // The loop owns the task until it finishes; the handle may be dropped.
+  template <class T>
+  TaskHandle<T> create_task(Task<T> coro, std::string name = {});
+  template <class T = void>
+  Future<T> create_future();
+
+  // The task running now (null handle outside a task) and every task not yet done, oldest first.
+  AnyTask current_task() const;
+  std::vector<AnyTask> all_tasks() const;
+
+  // Runs until `main` is done and returns its result (or throws its exception). Throws
+  // RuntimeError if the loop was stopped first.
+  template <class T>
+  T run_until_complete(Task<T> main);
+  template <class T>
+  T run_until_complete(TaskHandle<T> main);
+  void run_forever();
+  // Stops run_forever after the current iteration (before it starts: after one iteration).
+  void stop() { stopping_ = true; }
+  // Drops scheduled callbacks and timers, destroys the frames of unfinished tasks, reports task
+  // exceptions never retrieved. Throws RuntimeError while running. Idempotent.
+  void close();
+  bool is_running() const { return running_; }
+  bool is_closed() const { return closed_; }
+
+  // asyncio.run's shutdown step: cancels every pending task and runs until all are done,
+  // reporting those that end with an exception other than cancellation.
+  void cancel_all_tasks();
+
+  void set_exception_handler(ExceptionHandler handler) { handler_ = std::move(handler); }
+  void call_exception_handler(const ExceptionContext& context);
+  // Default: one line to stderr ("weft: <message>: task '<name>': <Type>: <what>").
+  static void default_exception_handler(const ExceptionContext& context);
+
+  // The loop's random generator and buggify seam (always false on the real loop).
+  virtual Random& random() = 0;
+  virtual bool buggify(const std::source_location& site) {
+    (void)site;
+    return false;
+  }
+
+  // One observer (trace recorder, digest); null to remove.
+  void set_observer(LoopObserver* observer) { observer_ = observer; }
+  LoopObserver* observer() const { return observer_; }
+
+  // ---- Internal scheduling API, for awaiters and primitives. ----
+  // Queues `r` to run with `h`; `resource` tags what made it ready (DESIGN.md §5).
+  void schedule(internal::Runnable* r, std::coroutine_handle<> h = {}, uint64_t resource = 0);
+  internal::TaskBase* current_task_raw() const { return current_task_; }
+  uint64_t next_resource_id() { return ++resource_ids_; }
+  void register_task(internal::TaskBase* task);
+  void unregister_pending(internal::TaskBase* task);
+  void unregister_live(internal::TaskBase* task);
+  // Number of timers not cancelled and not yet fired is at most this; used by cancel().
+  void note_timer_cancelled();
+  // Lines "task 'name' (id N) awaits <what>" for every pending task.
+  std::string dump_tasks() const;
+  size_t ready_count() const { return ready_.size(); }
+
+ protected:
+  virtual int64_t now_ns() const = 0;
+  // Waits for I/O up to `timeout_ns` (0: do not block; -1: nothing scheduled, no timer).
+  virtual void poll(int64_t timeout_ns) = 0;
+  // Which of the `ready_count()` entries runs next; 0 is FIFO. Only called when fifo_ is false.
+  virtual size_t pick_ready() { return 0; }
+  // Task id and resource of ready entry i, for strategies.
+  uint64_t ready_task_id(size_t i) const;
+  uint64_t ready_resource(size_t i) const { return ready_[i].resource; }
+  // Called by close() before tasks are destroyed; worlds release their own resources here.
+  virtual void on_close() {}
+  bool fifo_ = true;
+
+ private:
+  struct ReadyEntry {
+    internal::Runnable* runnable;  // one reference held
+    std::coroutine_handle<> handle;
+    uint64_t resource;
+  };
+  struct TimerEntry {
+    int64_t when_ns;
+    uint64_t seq;
+    internal::CallbackState* cb;  // one reference held
+  };
+  struct TimerLater {
+    bool operator()(const TimerEntry& a, const TimerEntry& b) const {
+      return a.when_ns != b.when_ns ? a.when_ns > b.when_ns : a.seq > b.seq;
+    }
+  };
+  friend class internal::TaskBase;
+
+  void run_once();
+  void push_timer(internal::CallbackState* cb);
+  void pop_timer();
+  void compact_timers();
+  void check_open() const;
+
+  std::deque<ReadyEntry> ready_;
+  std::vector<TimerEntry> timers_;
+  size_t cancelled_timers_ = 0;
+  internal::TaskBase* current_task_ = nullptr;
+  internal::TaskBase* pending_head_ = nullptr;
+  internal::TaskBase* pending_tail_ = nullptr;
+  internal::TaskBase* live_head_ = nullptr;
+  uint64_t task_ids_ = 0;
+  uint64_t callback_ids_ = 0;
+  uint64_t resource_ids_ = 0;
+  LoopObserver* observer_ = nullptr;
+  ExceptionHandler handler_;
+  bool running_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+};
+
+// The loop running on this thread. Throws RuntimeError("no running event loop") outside one.
+EventLoop& get_running_loop();
+// Null when no loop runs on this thread.
+EventLoop* running_loop_or_null();
+
+namespace internal {
+// Sets the running loop of this thread for the lifetime of the object (used by run_forever).
+class RunningLoopScope {
+ public:
+  explicit RunningLoopScope(EventLoop* loop);
+  ~RunningLoopScope();
+
+ private:
+  EventLoop* previous_;
+};
+}  // namespace internal
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_EVENT_LOOP_H_

@@ -1,0 +1,160 @@
+#include "runtime/internal/core.h"
+
+#include "absl/strings/str_cat.h"
+#include "runtime/errors.h"
+#include "runtime/event_loop.h"
+#include "runtime/internal/task_base.h"
+
+namespace weft::internal {
+
+void CallbackState::run(std::coroutine_handle<>) {
+  if (cancelled_) return;
+  // Take the callable out first: a callback may cancel its own handle, and a one-shot callback
+  // should release what it captured as soon as it has run.
+  auto fn = std::move(fn_);
+  cancelled_ = true;  // ran: a later cancel() is a no-op, as for asyncio handles
+  fn();
+}
+
+void CallbackState::cancel() noexcept {
+  if (cancelled_) return;
+  cancelled_ = true;
+  fn_ = nullptr;
+  if (in_heap && loop) loop->note_timer_cancelled();
+}
+
+void DoneNode::unlink() noexcept {
+  if (!owner_) return;
+  if (prev_) prev_->next_ = next_; else owner_->head_ = next_;
+  if (next_) next_->prev_ = prev_; else owner_->tail_ = prev_;
+  prev_ = next_ = nullptr;
+  owner_ = nullptr;
+}
+
+FutureCore::~FutureCore() { clear_callbacks(); }
+
+bool FutureCore::cancel(std::string msg) {
+  if (done()) return false;
+  mark_cancelled(std::move(msg));
+  return true;
+}
+
+void FutureCore::mark_cancelled(std::string msg) {
+  status_ = FutureStatus::kCancelled;
+  cancel_message_ = std::move(msg);
+  schedule_callbacks();
+}
+
+void FutureCore::check_result() {
+  if (status_ == FutureStatus::kCancelled) throw CancelledError(cancel_message_);
+  if (status_ == FutureStatus::kPending) throw InvalidStateError("Result is not ready.");
+  retrieved_ = true;
+  if (exception_) std::rethrow_exception(exception_);
+}
+
+std::exception_ptr FutureCore::exception() {
+  if (status_ == FutureStatus::kCancelled) throw CancelledError(cancel_message_);
+  if (status_ == FutureStatus::kPending) throw InvalidStateError("Exception is not set.");
+  retrieved_ = true;
+  return exception_;
+}
+
+void FutureCore::throw_if_done(const char* what) const {
+  if (done()) {
+    throw InvalidStateError(absl::StrCat(what, ": invalid state (",
+                                         cancelled() ? "cancelled" : "finished", ")"));
+  }
+}
+
+void FutureCore::set_exception(std::exception_ptr e) {
+  throw_if_done("set_exception");
+  if (!e) throw ValueError("set_exception: null exception");
+  exception_ = std::move(e);
+  status_ = FutureStatus::kFinished;
+  schedule_callbacks();
+}
+
+void FutureCore::mark_finished() {
+  status_ = FutureStatus::kFinished;
+  schedule_callbacks();
+}
+
+namespace {
+// A heap node for add_done_callback: runs its callable as a loop callback.
+class CallbackNode final : public DoneNode {
+ public:
+  explicit CallbackNode(absl::AnyInvocable<void()> fn) : fn_(std::move(fn)) {}
+  void on_done(FutureCore& f) override {
+    auto cb = make_ref<CallbackState>(std::move(fn_));
+    f.loop()->schedule(cb.get());
+    delete this;
+  }
+  void drop() { delete this; }
+
+ private:
+  absl::AnyInvocable<void()> fn_;
+};
+}  // namespace
+
+void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
+  if (done()) {
+    loop_->call_soon(std::move(fn));
+    return;
+  }
+  link(new CallbackNode(std::move(fn)));
+}
+
+void FutureCore::link(DoneNode* node) noexcept {
+  node->owner_ = this;
+  node->prev_ = tail_;
+  node->next_ = nullptr;
+  if (tail_) tail_->next_ = node; else head_ = node;
+  tail_ = node;
+}
+
+void FutureCore::schedule_callbacks() noexcept {
+  // Keep this future alive while callbacks are handed out; on_done may drop the last reference.
+  Ref<FutureCore> self(this);
+  while (DoneNode* node = head_) {
+    node->unlink();
+    node->on_done(*this);
+  }
+}
+
+void FutureCore::clear_callbacks() noexcept {
+  while (DoneNode* node = head_) {
+    node->unlink();
+    if (auto* heap = dynamic_cast<CallbackNode*>(node)) heap->drop();
+  }
+}
+
+std::string FutureCore::describe() const {
+  if (label_) return label_;
+  return "Future";
+}
+
+FutureWaiter::~FutureWaiter() {
+  if (task_ && task_->waiter() == future_) task_->set_waiter(nullptr);
+}
+
+void FutureWaiter::suspend(std::coroutine_handle<> h) {
+  TaskBase* task = future_->loop()->current_task_raw();
+  if (!task) throw RuntimeError("co_await on a weft future outside a task");
+  if (task == future_) throw RuntimeError("Task cannot await on itself");
+  task_ = task;
+  handle_ = h;
+  future_->link(this);
+  task->set_waiter(future_);
+  // A cancellation requested during this step cancels what the task now waits on.
+  if (task->must_cancel()) task->cancel_waiter_now();
+}
+
+void FutureWaiter::resume() {
+  if (!task_) return;
+  task_->set_waiter(nullptr);
+  task_->throw_if_must_cancel();
+}
+
+void FutureWaiter::on_done(FutureCore& f) { f.loop()->schedule(task_, handle_); }
+
+}  // namespace weft::internal

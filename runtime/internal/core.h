@@ -1,0 +1,165 @@
+// The loop-independent building blocks every awaitable rests on: a Runnable (what a ready-queue
+// entry runs), a callback with its cancel flag (asyncio's Handle), and FutureCore, the untyped
+// state of every Future and Task. Users see these only through Future<T>, TaskHandle<T>, Handle.
+#ifndef WEFT_RUNTIME_INTERNAL_CORE_H_
+#define WEFT_RUNTIME_INTERNAL_CORE_H_
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "runtime/internal/ref.h"
+
+namespace weft {
+class EventLoop;
+}
+
+namespace weft::internal {
+
+class TaskBase;
+
+// What a ready-queue entry runs. Tasks resume the coroutine handle stored in the entry;
+// callbacks ignore it.
+class Runnable : public RefCounted {
+ public:
+  virtual void run(std::coroutine_handle<> h) = 0;
+};
+
+// A scheduled callback: asyncio's Handle / TimerHandle. `when_ns` and `seq` order the timer heap.
+class CallbackState final : public Runnable {
+ public:
+  explicit CallbackState(absl::AnyInvocable<void()> fn) : fn_(std::move(fn)) {}
+  void run(std::coroutine_handle<>) override;
+  bool cancelled() const noexcept { return cancelled_; }
+  // Drops the callable at once, so captured state is released even if the entry stays queued.
+  void cancel() noexcept;
+
+  int64_t when_ns = 0;
+  uint64_t seq = 0;
+  EventLoop* loop = nullptr;  // set for timers, so cancel() can count cancelled heap entries
+  bool in_heap = false;
+
+ private:
+  absl::AnyInvocable<void()> fn_;
+  bool cancelled_ = false;
+};
+
+class FutureCore;
+
+// A node on a future's done list. Awaiters embed one (it lives in the waiting coroutine's frame,
+// so waiting allocates nothing); destroying a linked node unlinks it, so a frame destroyed while
+// waiting leaves nothing dangling.
+class DoneNode {
+ public:
+  DoneNode() = default;
+  DoneNode(const DoneNode&) = delete;
+  DoneNode& operator=(const DoneNode&) = delete;
+  // Called once when the future completes, in registration order. Must only schedule work.
+  virtual void on_done(FutureCore& f) = 0;
+  bool linked() const noexcept { return owner_ != nullptr; }
+  void unlink() noexcept;
+
+ protected:
+  ~DoneNode() { unlink(); }
+
+ private:
+  friend class FutureCore;
+  DoneNode* prev_ = nullptr;
+  DoneNode* next_ = nullptr;
+  FutureCore* owner_ = nullptr;
+};
+
+enum class FutureStatus : uint8_t { kPending, kCancelled, kFinished };
+
+// The untyped part of a Future: status, exception, done callbacks, owning loop.
+// Typed values live in FutureState<T> / TaskState<T>.
+class FutureCore : public Runnable {
+ public:
+  explicit FutureCore(EventLoop* loop) : loop_(loop) {}
+  ~FutureCore() override;
+
+  EventLoop* loop() const noexcept { return loop_; }
+  bool done() const noexcept { return status_ != FutureStatus::kPending; }
+  bool cancelled() const noexcept { return status_ == FutureStatus::kCancelled; }
+  FutureStatus status() const noexcept { return status_; }
+
+  // asyncio Future.cancel: false if already done; otherwise marks cancelled and schedules the
+  // callbacks. Tasks and gathering futures override it.
+  virtual bool cancel(std::string msg = {});
+
+  // Throws CancelledError if cancelled, InvalidStateError if pending, the stored exception if
+  // any; marks the exception retrieved.
+  void check_result();
+  // asyncio Future.exception(): the exception (or null); throws if cancelled or pending.
+  std::exception_ptr exception();
+  // The stored exception without marking it retrieved (null if none).
+  const std::exception_ptr& peek_exception() const noexcept { return exception_; }
+
+  // Throws InvalidStateError if done; stores `e` (a CancelledError makes this a plain failed
+  // future, as asyncio's set_exception does) and schedules the callbacks.
+  void set_exception(std::exception_ptr e);
+  // Throws InvalidStateError if done. The typed value must already be stored.
+  void mark_finished();
+  void throw_if_done(const char* what) const;
+
+  // Schedules `fn` with call_soon when done (at once if already done).
+  void add_done_callback(absl::AnyInvocable<void()> fn);
+  void link(DoneNode* node) noexcept;
+  // Drops every pending callback without running it (loop close, killed tasks).
+  void clear_callbacks() noexcept;
+  bool has_callbacks() const noexcept { return head_ != nullptr; }
+
+  const std::string& cancel_message() const noexcept { return cancel_message_; }
+  bool exception_retrieved() const noexcept { return retrieved_; }
+  void mark_retrieved() noexcept { retrieved_ = true; }
+
+  // Futures are not run by the ready queue; tasks override this with one step.
+  void run(std::coroutine_handle<>) override {}
+
+  // What a task waiting on this future is waiting for, for deadlock reports.
+  virtual std::string describe() const;
+  // A static label used by describe() ("sleep", "Lock.acquire", ...).
+  void set_label(const char* label) noexcept { label_ = label; }
+  const char* label() const noexcept { return label_; }
+
+ protected:
+  void mark_cancelled(std::string msg);
+  void schedule_callbacks() noexcept;
+  EventLoop* loop_;
+
+ private:
+  friend class DoneNode;
+  std::exception_ptr exception_;
+  std::string cancel_message_;
+  DoneNode* head_ = nullptr;
+  DoneNode* tail_ = nullptr;
+  const char* label_ = nullptr;
+  FutureStatus status_ = FutureStatus::kPending;
+  bool retrieved_ = false;
+};
+
+// Waits on a FutureCore from inside a task: links itself to the future's done list and records
+// the future as the task's waiter, so cancelling the task cancels the future (asyncio's
+// _fut_waiter). After resumption, resume() delivers a cancellation that arrived meanwhile.
+class FutureWaiter : public DoneNode {
+ public:
+  explicit FutureWaiter(FutureCore* f) : future_(f) {}
+  ~FutureWaiter();
+  // Suspends the current task on the future. Throws RuntimeError outside a task.
+  void suspend(std::coroutine_handle<> h);
+  // Call first in await_resume: throws CancelledError if the task's cancellation is pending.
+  void resume();
+  void on_done(FutureCore& f) override;
+  FutureCore* future() const noexcept { return future_; }
+
+ private:
+  FutureCore* future_;
+  TaskBase* task_ = nullptr;
+  std::coroutine_handle<> handle_;
+};
+
+}  // namespace weft::internal
+
+#endif  // WEFT_RUNTIME_INTERNAL_CORE_H_

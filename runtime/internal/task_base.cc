@@ -1,0 +1,114 @@
+#include "runtime/internal/task_base.h"
+
+#include "absl/strings/str_cat.h"
+#include "runtime/errors.h"
+#include "runtime/event_loop.h"
+
+namespace weft::internal {
+
+TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
+    : FutureCore(loop), root_(root), name_(std::move(name)) {}
+
+TaskBase::~TaskBase() {
+  destroy_frame();
+  if (loop_) {
+    if (exception_retrieved() == false && peek_exception() && !cancelled()) {
+      loop_->call_exception_handler(
+          {"Task exception was never retrieved", peek_exception(), name()});
+    }
+    loop_->unregister_live(this);
+  }
+}
+
+std::string TaskBase::name() const {
+  return name_.empty() ? absl::StrCat("Task-", id_) : name_;
+}
+
+std::string TaskBase::describe() const { return absl::StrCat("Task '", name(), "'"); }
+
+std::string TaskBase::waiting_on() const {
+  if (waiter_) return waiter_->describe();
+  if (!started_) return "nothing (not started)";
+  return "nothing (ready to run)";
+}
+
+void TaskBase::run(std::coroutine_handle<> h) {
+  if (!root_ || done()) return;
+  if (!started_) {
+    started_ = true;
+    if (must_cancel_) {
+      // Cancelled before its first step: the body never runs (asyncio throws CancelledError in
+      // at the first step, which ends the coroutine at once).
+      must_cancel_ = false;
+      destroy_frame();
+      finish(std::make_exception_ptr(CancelledError(pending_cancel_message_)));
+      return;
+    }
+  }
+  EventLoop* loop = loop_;
+  TaskBase* previous = loop->current_task_;
+  loop->current_task_ = this;
+  if (auto* obs = loop->observer()) obs->on_task_step(id_, 0);
+  h.resume();
+  loop->current_task_ = previous;
+}
+
+bool TaskBase::cancel(std::string msg) {
+  if (done()) return false;
+  ++cancel_requests_;
+  if (waiter_ && waiter_->cancel(msg)) return true;
+  must_cancel_ = true;
+  pending_cancel_message_ = std::move(msg);
+  return true;
+}
+
+int TaskBase::uncancel() noexcept {
+  if (cancel_requests_ > 0) --cancel_requests_;
+  if (cancel_requests_ == 0) must_cancel_ = false;
+  return cancel_requests_;
+}
+
+void TaskBase::cancel_waiter_now() {
+  if (waiter_ && waiter_->cancel(pending_cancel_message_)) must_cancel_ = false;
+}
+
+void TaskBase::throw_if_must_cancel() {
+  if (!must_cancel_) return;
+  must_cancel_ = false;
+  throw CancelledError(std::exchange(pending_cancel_message_, {}));
+}
+
+void TaskBase::yield(std::coroutine_handle<> h) { loop_->schedule(this, h); }
+
+void TaskBase::destroy_frame() noexcept {
+  if (root_) {
+    auto root = std::exchange(root_, {});
+    root.destroy();
+  }
+}
+
+void TaskBase::finish(std::exception_ptr error) {
+  EventLoop* loop = loop_;
+  waiter_ = nullptr;
+  if (!error) {
+    mark_finished();
+  } else if (is_cancelled_error(error)) {
+    std::string msg;
+    try {
+      std::rethrow_exception(error);
+    } catch (const CancelledError& c) {
+      msg = c.message();
+    }
+    mark_cancelled(std::move(msg));
+  } else {
+    set_exception(std::move(error));
+  }
+  if (auto* obs = loop->observer()) {
+    obs->on_task_done(id_, !error                 ? TaskOutcome::kResult
+                           : cancelled()          ? TaskOutcome::kCancelled
+                                                  : TaskOutcome::kException);
+  }
+  loop->unregister_pending(this);
+}
+
+}  // namespace weft::internal

@@ -1,0 +1,43 @@
+// weft::run: asyncio.run on the real (epoll) loop. Runs `main` to completion on a new loop, then
+// cancels every task still running and lets them finish, then closes the loop. Returns main's
+// result or rethrows its exception. RuntimeError when called from a running loop.
+#ifndef WEFT_RUNTIME_RUN_H_
+#define WEFT_RUNTIME_RUN_H_
+
+#include <utility>
+
+#include "runtime/epoll/epoll_loop.h"
+#include "runtime/task.h"
+#include "runtime/task_handle.h"
+
+namespace weft {
+
+struct RunOptions {
+  // Replaces the default exception handler (one line to stderr) for this run.
+  EventLoop::ExceptionHandler exception_handler;
+};
+
+template <class T>
+T run(Task<T> main, RunOptions options = {}) {
+  if (running_loop_or_null()) {
+    throw RuntimeError("weft::run() cannot be called from a running event loop");
+  }
+  EpollLoop loop;
+  if (options.exception_handler) loop.set_exception_handler(std::move(options.exception_handler));
+  struct Shutdown {
+    EpollLoop& loop;
+    ~Shutdown() {
+      try {
+        loop.cancel_all_tasks();
+      } catch (...) {
+        // The loop is going away; what could not finish is destroyed by close() below.
+      }
+      loop.close();
+    }
+  } shutdown{loop};
+  return loop.run_until_complete(std::move(main));
+}
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_RUN_H_

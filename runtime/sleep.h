@@ -1,0 +1,60 @@
+// weft::sleep: asyncio.sleep. sleep(0) (or any delay <= 0) yields to the other ready callbacks
+// for one iteration; a positive delay suspends the task until the loop's clock has advanced by
+// at least `delay`. A cancelled sleep cancels its timer and leaves nothing scheduled.
+#ifndef WEFT_RUNTIME_SLEEP_H_
+#define WEFT_RUNTIME_SLEEP_H_
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "runtime/event_loop.h"
+#include "runtime/future.h"
+
+namespace weft {
+namespace internal {
+
+class SleepState final : public FutureState<void> {
+ public:
+  SleepState(EventLoop* loop, int64_t when_ns) : FutureState<void>(loop), when_ns_(when_ns) {}
+  std::string describe() const override;
+  int64_t when_ns() const { return when_ns_; }
+
+ private:
+  int64_t when_ns_;
+};
+
+class SleepAwaiter {
+ public:
+  explicit SleepAwaiter(int64_t delay_ns) : delay_ns_(delay_ns) {}
+  SleepAwaiter(const SleepAwaiter&) = delete;
+  ~SleepAwaiter() { timer_.cancel(); }
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h);
+  void await_resume();
+
+ private:
+  int64_t delay_ns_;
+  TaskBase* task_ = nullptr;
+  Ref<SleepState> state_;
+  TimerHandle timer_;
+  std::optional<FutureWaiter> waiter_;
+};
+
+int64_t delay_to_ns(double seconds);
+
+}  // namespace internal
+
+// Suspends the current task for `seconds` (a yield for seconds <= 0). Must be awaited in a task.
+inline internal::SleepAwaiter sleep(double seconds) {
+  return internal::SleepAwaiter(internal::delay_to_ns(seconds));
+}
+inline internal::SleepAwaiter sleep(std::chrono::nanoseconds delay) {
+  return internal::SleepAwaiter(delay.count());
+}
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_SLEEP_H_

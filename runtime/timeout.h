@@ -1,0 +1,140 @@
+// weft::timeout / timeout_at: asyncio.timeout scopes. The body runs in the current task; when the
+// deadline passes, the task is cancelled, and the CancelledError that leaves the body becomes
+// TimeoutError. A cancellation from elsewhere passes through unchanged. The body may take the
+// Timeout to read or move its deadline (when, reschedule, expired). A deadline of nullopt
+// never expires. weft::wait_for builds on it: on timeout it cancels the awaited operation,
+// waits for it to end, and raises TimeoutError.
+#ifndef WEFT_RUNTIME_TIMEOUT_H_
+#define WEFT_RUNTIME_TIMEOUT_H_
+
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/errors.h"
+#include "runtime/event_loop.h"
+#include "runtime/future.h"
+#include "runtime/task.h"
+#include "runtime/task_handle.h"
+
+namespace weft {
+
+class Timeout {
+ public:
+  // Used by timeout()/timeout_at(); enters at once on the current task.
+  Timeout(EventLoop& loop, std::optional<int64_t> when_ns);
+  Timeout(const Timeout&) = delete;
+  ~Timeout() { handle_.cancel(); }
+
+  // The deadline in loop seconds, nullopt for none.
+  std::optional<double> when() const;
+  // Moves the deadline (nullopt: none). A deadline in the past expires on the next iteration.
+  void reschedule(std::optional<double> when);
+  void reschedule_ns(std::optional<int64_t> when_ns);
+  // True once the deadline has passed and cancelled the body.
+  bool expired() const { return state_ == State::kExpiring || state_ == State::kExpired; }
+
+  // Leaves the scope: converts the body's CancelledError into TimeoutError when the deadline
+  // caused it; rethrows any other error; returns normally when `error` is null.
+  void exit(std::exception_ptr error);
+
+ private:
+  enum class State { kEntered, kExpiring, kExpired, kExited };
+  void on_timeout();
+
+  EventLoop& loop_;
+  AnyTask task_;
+  std::optional<int64_t> when_ns_;
+  Handle handle_;
+  int cancelling_ = 0;
+  State state_ = State::kEntered;
+};
+
+namespace internal {
+template <class F>
+using timeout_body_t = typename std::invoke_result_t<F&, Timeout&>::value_type;
+
+template <class F>
+Task<timeout_body_t<F>> run_with_timeout(std::optional<int64_t> when_ns, F body) {
+  using R = timeout_body_t<F>;
+  Timeout scope(get_running_loop(), when_ns);
+  std::exception_ptr error;
+  try {
+    if constexpr (std::is_void_v<R>) {
+      co_await body(scope);
+      scope.exit(nullptr);
+      co_return;
+    } else {
+      R value = co_await body(scope);
+      scope.exit(nullptr);
+      co_return std::forward<R>(value);
+    }
+  } catch (...) {
+    // Kept and handed to exit(), which rethrows it or turns it into TimeoutError.
+    error = std::current_exception();
+  }
+  scope.exit(error);
+  throw RuntimeError("unreachable: Timeout::exit returned with an error");
+}
+
+std::optional<int64_t> deadline_after(std::optional<double> delay);
+std::optional<int64_t> deadline_at(std::optional<double> when);
+}  // namespace internal
+
+// co_await timeout(1.5, body()) — body a Task<T>, or a callable (Timeout&) -> Task<T>.
+template <class T>
+Task<T> timeout(std::optional<double> delay, Task<T> body) {
+  return internal::run_with_timeout(internal::deadline_after(delay),
+                                    [b = std::move(body)](Timeout&) mutable { return std::move(b); });
+}
+template <class F>
+  requires std::is_invocable_v<F&, Timeout&>
+auto timeout(std::optional<double> delay, F body) {
+  return internal::run_with_timeout(internal::deadline_after(delay), std::move(body));
+}
+template <class T>
+Task<T> timeout_at(std::optional<double> when, Task<T> body) {
+  return internal::run_with_timeout(internal::deadline_at(when),
+                                    [b = std::move(body)](Timeout&) mutable { return std::move(b); });
+}
+template <class F>
+  requires std::is_invocable_v<F&, Timeout&>
+auto timeout_at(std::optional<double> when, F body) {
+  return internal::run_with_timeout(internal::deadline_at(when), std::move(body));
+}
+
+// asyncio.wait_for: awaits `aw`; if `timeout` (seconds) passes first, cancels it, waits for it
+// to finish and raises TimeoutError (unless it completed anyway, then its result is returned).
+// nullopt waits forever. If wait_for itself is cancelled, the awaited operation is cancelled.
+template <class T>
+Task<T> wait_for(TaskHandle<T> task, std::optional<double> timeout_s) {
+  if (!timeout_s) co_return co_await std::move(task);
+  if (*timeout_s <= 0) {
+    if (!task.done()) {
+      task.cancel();
+      co_await internal::DoneAwaiter(task.core());
+    }
+    if (task.cancelled()) throw TimeoutError();
+    co_return co_await std::move(task);
+  }
+  co_return co_await timeout(timeout_s, [task](Timeout&) mutable -> Task<T> {
+    co_return co_await std::move(task);
+  });
+}
+template <class T>
+Task<T> wait_for(Task<T> aw, std::optional<double> timeout_s) {
+  if (!timeout_s) co_return co_await std::move(aw);
+  if (*timeout_s <= 0) co_return co_await wait_for(create_task(std::move(aw)), timeout_s);
+  co_return co_await timeout(timeout_s, std::move(aw));
+}
+template <class T>
+Task<T> wait_for(Future<T> fut, std::optional<double> timeout_s) {
+  co_return co_await timeout(timeout_s, [fut](Timeout&) mutable -> Task<T> {
+    co_return co_await std::move(fut);
+  });
+}
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_TIMEOUT_H_
