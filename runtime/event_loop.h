@@ -37,6 +37,9 @@ class TaskHandle;
 template <class T>
 class Future;
 class AnyTask;
+class NetworkService;
+class ProcessService;
+class ExecutorService;
 
 // What call_exception_handler receives (asyncio's context dict, the keys weft uses).
 struct ExceptionContext {
@@ -111,6 +114,15 @@ class EventLoop {
     (void)site;
     return false;
   }
+
+  // World services (DESIGN.md §3): what differs between the worlds beyond the clock and the
+  // schedule. Each is an interface both worlds implement; null where a world lacks it.
+  virtual NetworkService* network_service() { return nullptr; }
+  virtual ProcessService* process_service() { return nullptr; }
+  virtual ExecutorService* executor_service() { return nullptr; }
+  // asyncio's shutdown_default_executor: waits for the default executor's jobs and stops it.
+  // weft::run and sim::run call it after main. No-op where there is no executor.
+  virtual void shutdown_default_executor() {}
 
   // One observer (trace recorder, digest); null to remove.
   void set_observer(LoopObserver* observer) { observer_ = observer; }

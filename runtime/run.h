@@ -29,6 +29,7 @@ T run(Task<T> main, RunOptions options = {}) {
     ~Shutdown() {
       try {
         loop.cancel_all_tasks();
+        loop.shutdown_default_executor();
       } catch (...) {
         // The loop is going away; what could not finish is destroyed by close() below.
       }

@@ -1,0 +1,154 @@
+#include "sim/sim_loop.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace weft::sim {
+namespace {
+enum EventType : uint8_t {
+  kTaskCreated = 1,
+  kTaskStep = 2,
+  kTaskDone = 3,
+  kCallback = 4,
+  kTimerFired = 5,
+  kChoice = 6,
+  kTimeAdvance = 7,
+};
+}  // namespace
+
+// Feeds the loop's events into the run digest (and to a forwarded observer).
+class SimLoop::Digest final : public LoopObserver {
+ public:
+  explicit Digest(SimLoop* loop) : loop_(loop) {}
+  void on_task_created(uint64_t id, std::string_view name) override {
+    loop_->hash_event(kTaskCreated, id, 0);
+    if (auto* f = loop_->forward_) f->on_task_created(id, name);
+  }
+  void on_task_step(uint64_t id, uint64_t resource) override {
+    loop_->count_step();
+    loop_->hash_event(kTaskStep, id, resource);
+    if (auto* f = loop_->forward_) f->on_task_step(id, resource);
+  }
+  void on_task_done(uint64_t id, TaskOutcome outcome) override {
+    loop_->hash_event(kTaskDone, id, static_cast<uint64_t>(outcome));
+    if (auto* f = loop_->forward_) f->on_task_done(id, outcome);
+  }
+  void on_callback(uint64_t id) override {
+    loop_->count_step();
+    loop_->hash_event(kCallback, id, 0);
+    if (auto* f = loop_->forward_) f->on_callback(id);
+  }
+  void on_timer_fired(uint64_t id, int64_t when) override {
+    loop_->hash_event(kTimerFired, id, static_cast<uint64_t>(when));
+    if (auto* f = loop_->forward_) f->on_timer_fired(id, when);
+  }
+
+ private:
+  SimLoop* loop_;
+};
+
+class SimLoop::View final : public ReadyView {
+ public:
+  explicit View(const SimLoop* loop) : loop_(loop) {}
+  size_t size() const override { return loop_->ready_count(); }
+  uint64_t task_id(size_t i) const override { return loop_->ready_task_id(i); }
+  uint64_t resource(size_t i) const override { return loop_->ready_resource(i); }
+
+ private:
+  const SimLoop* loop_;
+};
+
+SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
+    : config_(config),
+      source_(source ? std::move(source) : std::make_unique<PrngChoiceSource>(config.seed)),
+      strategy_(make_strategy(config.strategy)),
+      digest_observer_(std::make_unique<Digest>(this)),
+      hash_(XXH3_createState()) {
+  XXH3_64bits_reset_withSeed(hash_, 0);
+  fifo_ = !strategy_->reorders();
+  set_observer(digest_observer_.get());
+  hash_event(0, config_.seed, static_cast<uint64_t>(config_.strategy));
+}
+
+SimLoop::~SimLoop() {
+  if (!is_closed()) close();
+  XXH3_freeState(hash_);
+}
+
+void SimLoop::count_step() { ++steps_; }
+
+void SimLoop::hash_event(uint8_t type, uint64_t a, uint64_t b) {
+  unsigned char buf[25];
+  buf[0] = type;
+  std::memcpy(buf + 1, &a, 8);
+  std::memcpy(buf + 9, &b, 8);
+  std::memcpy(buf + 17, &now_ns_, 8);
+  XXH3_64bits_update(hash_, buf, sizeof(buf));
+}
+
+uint64_t SimLoop::digest() const { return XXH3_64bits_digest(hash_); }
+
+uint64_t SimLoop::choose(ChoiceKind kind, uint64_t n) {
+  if (n <= 1) return 0;
+  uint64_t v = source_->choose(kind, n);
+  if (v >= n) v = 0;
+  choices_.push_back(Choice{kind, n, v});
+  hash_event(kChoice, (static_cast<uint64_t>(kind) << 56) ^ n, v);
+  return v;
+}
+
+uint64_t SimLoop::ChoiceRandom::next_u64() {
+  const uint64_t hi = loop_->choose(ChoiceKind::kRandom, uint64_t{1} << 32);
+  const uint64_t lo = loop_->choose(ChoiceKind::kRandom, uint64_t{1} << 32);
+  return (hi << 32) | lo;
+}
+
+size_t SimLoop::pick_ready() {
+  // Draw through choose() so the decision is recorded and hashed like every other choice.
+  class Recorded final : public ChoiceSource {
+   public:
+    explicit Recorded(SimLoop* loop) : loop_(loop) {}
+    uint64_t choose(ChoiceKind kind, uint64_t n) override { return loop_->choose(kind, n); }
+
+   private:
+    SimLoop* loop_;
+  } recorded(this);
+  return strategy_->pick(View(this), recorded);
+}
+
+void SimLoop::poll(int64_t timeout_ns) {
+  if (config_.max_steps != 0 && steps_ > config_.max_steps) {
+    throw RuntimeError(absl::StrCat("simulation exceeded max_steps (", config_.max_steps,
+                                    ") at t=", absl::StrFormat("%.9f", time()), "s (seed ",
+                                    config_.seed, ")"));
+  }
+  if (timeout_ns < 0) {
+    throw DeadlockError(absl::StrCat(
+        "deadlock at t=", absl::StrFormat("%.9f", time()),
+        "s (seed ", config_.seed, ", strategy ", strategy_name(config_.strategy),
+        "): no task can run, no timer is pending, no I/O is in flight\n", dump_tasks()));
+  }
+  if (timeout_ns > 0) {
+    now_ns_ += timeout_ns;
+    hash_event(kTimeAdvance, static_cast<uint64_t>(timeout_ns), 0);
+  }
+}
+
+bool SimLoop::buggify(const std::source_location& site) {
+  if (!config_.buggify) return false;
+  std::string key = absl::StrCat(site.file_name(), ":", site.line(), ":", site.column());
+  auto [it, inserted] = buggify_sites_.try_emplace(key, false);
+  constexpr uint64_t kScale = 1'000'000;
+  // Choice 0 is "no fault": a site is active / fires when the draw lands in the top fraction.
+  auto drawn = [&](double p) {
+    const auto threshold = static_cast<uint64_t>(p * kScale);
+    return choose(ChoiceKind::kBuggify, kScale) >= kScale - threshold;
+  };
+  if (inserted) it->second = drawn(config_.buggify_activation);
+  if (!it->second) return false;
+  return drawn(config_.buggify_fire);
+}
+
+}  // namespace weft::sim

@@ -1,0 +1,100 @@
+// SimLoop: the simulated world's loop (DESIGN.md §3–4). One thread, virtual time in nanoseconds
+// that jumps to the next timer when nothing is runnable, a SchedulingStrategy choosing which
+// ready callback runs next, and one ChoiceSource for every nondeterministic decision. A run is a
+// pure function of (program, seed, config): digest() hashes (XXH3) the stream of events —
+// task created/step/done, callbacks, timers, choices — so two runs can be compared bit for bit.
+// Main not done, nothing runnable, no timer: DeadlockError listing every task and what it awaits.
+#ifndef WEFT_SIM_SIM_LOOP_H_
+#define WEFT_SIM_SIM_LOOP_H_
+
+#include <xxhash.h>
+
+#include <cstdint>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "runtime/event_loop.h"
+#include "sim/choice_source.h"
+#include "sim/strategy.h"
+
+namespace weft::sim {
+
+struct SimConfig {
+  uint64_t seed = 0;
+  Strategy strategy = Strategy::kFifo;
+  // buggify(): off unless enabled; each call site is active with `buggify_activation`, and an
+  // active site fires with `buggify_fire` (both drawn from the seed).
+  bool buggify = false;
+  double buggify_activation = 0.25;
+  double buggify_fire = 0.25;
+  // Stop with RuntimeError after this many steps (0: no limit) — catches livelocks.
+  uint64_t max_steps = 0;
+};
+
+// One recorded choice, for replay and for reading a run.
+struct Choice {
+  ChoiceKind kind;
+  uint64_t n;
+  uint64_t value;
+};
+
+class SimLoop final : public EventLoop {
+ public:
+  // `source` overrides the seeded PRNG (replay, RapidCheck-generated lists).
+  explicit SimLoop(SimConfig config = {}, std::unique_ptr<ChoiceSource> source = nullptr);
+  ~SimLoop() override;
+
+  // Draws a choice in [0, n) and records it in the digest and the choice list.
+  uint64_t choose(ChoiceKind kind, uint64_t n);
+
+  // XXH3-64 of the event stream so far.
+  uint64_t digest() const;
+  uint64_t steps() const { return steps_; }
+  const std::vector<Choice>& choices() const { return choices_; }
+  const SimConfig& config() const { return config_; }
+
+  Random& random() override { return random_; }
+  bool buggify(const std::source_location& site) override;
+
+  // Forwards the loop's events to `observer` too (the digest keeps the loop's own slot).
+  void add_observer(LoopObserver* observer) { forward_ = observer; }
+
+ protected:
+  int64_t now_ns() const override { return now_ns_; }
+  void poll(int64_t timeout_ns) override;
+  size_t pick_ready() override;
+
+ private:
+  class Digest;
+  class ChoiceRandom final : public Random {
+   public:
+    explicit ChoiceRandom(SimLoop* loop) : loop_(loop) {}
+    uint64_t below(uint64_t n) override { return loop_->choose(ChoiceKind::kRandom, n); }
+    uint64_t next_u64() override;
+
+   private:
+    SimLoop* loop_;
+  };
+  class View;
+  void hash_event(uint8_t type, uint64_t a, uint64_t b);
+  void count_step();
+
+  SimConfig config_;
+  std::unique_ptr<ChoiceSource> source_;
+  std::unique_ptr<SchedulingStrategy> strategy_;
+  std::unique_ptr<Digest> digest_observer_;
+  XXH3_state_t* hash_;
+  LoopObserver* forward_ = nullptr;
+  int64_t now_ns_ = 0;
+  uint64_t steps_ = 0;
+  std::vector<Choice> choices_;
+  ChoiceRandom random_{this};
+  absl::btree_map<std::string, bool> buggify_sites_;
+};
+
+}  // namespace weft::sim
+
+#endif  // WEFT_SIM_SIM_LOOP_H_

@@ -1,0 +1,50 @@
+#include "sim/strategy.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace weft::sim {
+namespace {
+
+class FifoStrategy final : public SchedulingStrategy {
+ public:
+  size_t pick(const ReadyView&, ChoiceSource&) override { return 0; }
+  bool reorders() const override { return false; }
+};
+
+class RandomStrategy final : public SchedulingStrategy {
+ public:
+  size_t pick(const ReadyView& ready, ChoiceSource& choices) override {
+    const size_t n = ready.size();
+    return n <= 1 ? 0 : static_cast<size_t>(choices.choose(ChoiceKind::kSchedule, n));
+  }
+  bool reorders() const override { return true; }
+};
+
+}  // namespace
+
+absl::StatusOr<Strategy> parse_strategy(std::string_view name) {
+  if (name == "fifo") return Strategy::kFifo;
+  if (name == "random") return Strategy::kRandom;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown strategy '", std::string(name), "' (expected one of: fifo, random)"));
+}
+
+const char* strategy_name(Strategy s) {
+  switch (s) {
+    case Strategy::kFifo: return "fifo";
+    case Strategy::kRandom: return "random";
+  }
+  return "unknown";
+}
+
+std::unique_ptr<SchedulingStrategy> make_strategy(Strategy s) {
+  switch (s) {
+    case Strategy::kRandom: return std::make_unique<RandomStrategy>();
+    case Strategy::kFifo: break;
+  }
+  return std::make_unique<FifoStrategy>();
+}
+
+}  // namespace weft::sim

@@ -1,0 +1,51 @@
+// The two worlds as test parameters: one behavioural test source runs on the epoll loop and on
+// the simulated loop (STYLE.md, tcmalloc's variants). Use with TYPED_TEST_SUITE(Suite, Worlds):
+//   auto v = TypeParam::run(body());
+#ifndef WEFT_TESTS_TESTING_WORLDS_H_
+#define WEFT_TESTS_TESTING_WORLDS_H_
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/run.h"
+#include "runtime/weft.h"
+#include "sim/run.h"
+
+namespace weft::testing {
+
+struct RealWorld {
+  static constexpr bool kSimulated = false;
+  template <class T>
+  static T run(Task<T> main) {
+    return weft::run(std::move(main));
+  }
+};
+
+struct SimWorld {
+  static constexpr bool kSimulated = true;
+  template <class T>
+  static T run(Task<T> main, sim::SimConfig config = {}) {
+    auto result = sim::run(std::move(main), config);
+    if constexpr (std::is_void_v<T>) {
+      result.value();
+    } else {
+      return std::move(result.value());
+    }
+  }
+};
+
+struct WorldNames {
+  template <class W>
+  static std::string GetName(int) {
+    return W::kSimulated ? "Sim" : "Epoll";
+  }
+};
+
+using Worlds = ::testing::Types<RealWorld, SimWorld>;
+
+}  // namespace weft::testing
+
+#endif  // WEFT_TESTS_TESTING_WORLDS_H_
