@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -18,6 +19,7 @@ namespace weft::testing {
 
 struct RealWorld {
   static constexpr bool kSimulated = false;
+  static std::unique_ptr<EventLoop> make_loop() { return std::make_unique<EpollLoop>(); }
   template <class T>
   static T run(Task<T> main) {
     return weft::run(std::move(main));
@@ -26,6 +28,7 @@ struct RealWorld {
 
 struct SimWorld {
   static constexpr bool kSimulated = true;
+  static std::unique_ptr<EventLoop> make_loop() { return std::make_unique<sim::SimLoop>(); }
   template <class T>
   static T run(Task<T> main, sim::SimConfig config = {}) {
     auto result = sim::run(std::move(main), config);

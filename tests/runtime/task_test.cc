@@ -1,0 +1,123 @@
+// Task<T>: laziness, value kinds, exception propagation, deep chains — on both loops.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/worlds.h"
+
+namespace weft {
+namespace {
+
+template <class W>
+class TaskTest : public ::testing::Test {};
+TYPED_TEST_SUITE(TaskTest, testing::Worlds, testing::WorldNames);
+
+Task<int> value(int v) { co_return v; }
+
+TYPED_TEST(TaskTest, IsLazyUntilAwaited) {
+  auto body = []() -> Task<std::vector<std::string>> {
+    auto log = std::make_shared<std::vector<std::string>>();
+    auto child = [](std::shared_ptr<std::vector<std::string>> l) -> Task<void> {
+      l->push_back("child ran");
+      co_return;
+    }(log);
+    log->push_back("created");
+    co_await std::move(child);
+    log->push_back("awaited");
+    co_return *log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (std::vector<std::string>{"created", "child ran", "awaited"}));
+}
+
+TYPED_TEST(TaskTest, DestroyingAnUnstartedTaskNeverRunsIt) {
+  auto body = []() -> Task<int> {
+    int ran = 0;
+    {
+      auto t = [](int& r) -> Task<void> {
+        ++r;
+        co_return;
+      }(ran);
+    }
+    co_await sleep(0);
+    co_return ran;
+  };
+  EXPECT_EQ(TypeParam::run(body()), 0);
+}
+
+TYPED_TEST(TaskTest, ReturnsReferences) {
+  auto body = []() -> Task<int> {
+    int x = 1;
+    auto ref = [](int& v) -> Task<int&> { co_return v; };
+    int& r = co_await ref(x);
+    r = 42;
+    co_return x;
+  };
+  EXPECT_EQ(TypeParam::run(body()), 42);
+}
+
+TYPED_TEST(TaskTest, ReturnsMoveOnlyValues) {
+  auto body = []() -> Task<int> {
+    auto make = []() -> Task<std::unique_ptr<int>> {
+      co_await sleep(0);
+      co_return std::make_unique<int>(7);
+    };
+    std::unique_ptr<int> p = co_await make();
+    auto handle = create_task(make());
+    std::unique_ptr<int> q = co_await std::move(handle);
+    co_return *p + *q;
+  };
+  EXPECT_EQ(TypeParam::run(body()), 14);
+}
+
+TYPED_TEST(TaskTest, PropagatesExceptionsThroughAwait) {
+  auto body = []() -> Task<std::string> {
+    auto fail = []() -> Task<int> {
+      co_await sleep(0);
+      throw std::out_of_range("deep");
+    };
+    try {
+      co_await fail();
+    } catch (const std::out_of_range& e) {
+      co_return std::string("caught ") + e.what();
+    }
+    co_return "not caught";
+  };
+  EXPECT_EQ(TypeParam::run(body()), "caught deep");
+}
+
+TYPED_TEST(TaskTest, RunRethrowsMainsException) {
+  auto body = []() -> Task<void> {
+    co_await sleep(0);
+    throw ValueError("bad");
+  };
+  EXPECT_THROW(TypeParam::run(body()), ValueError);
+}
+
+Task<int> chain(int depth) {
+  if (depth == 0) {
+    co_await sleep(0);
+    co_return 0;
+  }
+  co_return 1 + co_await chain(depth - 1);
+}
+
+// A million nested awaits: symmetric transfer keeps the stack flat both on the way down and on
+// the way back up (each level resumes its caller by tail call).
+TYPED_TEST(TaskTest, MillionDeepChainDoesNotOverflow) {
+  EXPECT_EQ(TypeParam::run(chain(1'000'000)), 1'000'000);
+}
+
+TYPED_TEST(TaskTest, ManySynchronousCompletionsInALoopDoNotOverflow) {
+  auto body = []() -> Task<int> {
+    int sum = 0;
+    for (int i = 0; i < 1'000'000; ++i) sum += co_await value(1);
+    co_return sum;
+  };
+  EXPECT_EQ(TypeParam::run(body()), 1'000'000);
+}
+
+}  // namespace
+}  // namespace weft
