@@ -210,7 +210,9 @@ template <class... A>
 auto gather(A&&... aws) {
   EventLoop& loop = get_running_loop();
   return internal::gather_handles<false>(
-      loop, std::make_tuple(internal::ensure_future(std::forward<A>(aws))...));
+      loop,
+      // Braced initialisation evaluates left to right: children start in argument order.
+      std::tuple<internal::ensured_t<A>...>{internal::ensure_future(std::forward<A>(aws))...});
 }
 // gather(return_exceptions, a, b, ...): Future<std::tuple<Outcome<A>, Outcome<B>, ...>>.
 template <class... A>
@@ -218,7 +220,9 @@ template <class... A>
 auto gather(ReturnExceptions, A&&... aws) {
   EventLoop& loop = get_running_loop();
   return internal::gather_handles<true>(
-      loop, std::make_tuple(internal::ensure_future(std::forward<A>(aws))...));
+      loop,
+      // Braced initialisation evaluates left to right: children start in argument order.
+      std::tuple<internal::ensured_t<A>...>{internal::ensure_future(std::forward<A>(aws))...});
 }
 // gather(vector of Task<T> / TaskHandle<T> / Future<T>): Future<std::vector<T>>.
 template <class A>

@@ -1,0 +1,158 @@
+// wait, as_completed, shield: asyncio semantics on both loops.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/worlds.h"
+
+namespace weft {
+namespace {
+
+template <class W>
+class WaitTest : public ::testing::Test {};
+TYPED_TEST_SUITE(WaitTest, testing::Worlds, testing::WorldNames);
+
+using Log = std::vector<std::string>;
+
+Task<int> after(double delay, int v) {
+  co_await sleep(delay);
+  co_return v;
+}
+Task<int> fail_after(double delay) {
+  co_await sleep(delay);
+  throw ValueError("failed");
+}
+
+std::vector<int> values(std::vector<TaskHandle<int>>& hs) {
+  std::vector<int> out;
+  for (auto& h : hs) out.push_back(h.cancelled() ? -1 : h.exception() ? -2 : h.result());
+  return out;
+}
+
+TYPED_TEST(WaitTest, AllCompleted) {
+  auto body = []() -> Task<std::vector<int>> {
+    std::vector<TaskHandle<int>> ts{create_task(after(0.002, 2)), create_task(after(0.001, 1))};
+    auto [done, pending] = co_await wait(ts);
+    EXPECT_TRUE(pending.empty());
+    co_return values(done);
+  };
+  EXPECT_EQ(TypeParam::run(body()), (std::vector<int>{2, 1}));
+}
+
+TYPED_TEST(WaitTest, FirstCompletedLeavesOthersRunning) {
+  auto body = []() -> Task<std::vector<int>> {
+    std::vector<TaskHandle<int>> ts{create_task(after(0.02, 2)), create_task(after(0.001, 1))};
+    auto r = co_await wait(ts, std::nullopt, FIRST_COMPLETED);
+    std::vector<int> out = values(r.done);
+    out.push_back(static_cast<int>(r.pending.size()));
+    out.push_back(r.pending[0].done() ? 1 : 0);
+    for (auto& p : r.pending) p.cancel();
+    co_return out;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (std::vector<int>{1, 1, 0}));
+}
+
+TYPED_TEST(WaitTest, FirstException) {
+  auto body = []() -> Task<std::vector<int>> {
+    std::vector<TaskHandle<int>> ts{create_task(after(0.001, 1)), create_task(fail_after(0.002)),
+                                    create_task(after(0.05, 3))};
+    auto r = co_await wait(ts, std::nullopt, FIRST_EXCEPTION);
+    std::vector<int> out = values(r.done);
+    out.push_back(static_cast<int>(r.pending.size()));
+    for (auto& p : r.pending) p.cancel();
+    co_return out;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (std::vector<int>{1, -2, 1}));
+}
+
+TYPED_TEST(WaitTest, TimeoutReturnsPendingWithoutCancelling) {
+  auto body = []() -> Task<std::vector<int>> {
+    std::vector<TaskHandle<int>> ts{create_task(after(0.001, 1)), create_task(after(10, 2))};
+    auto r = co_await wait(ts, 0.005);
+    std::vector<int> out = values(r.done);
+    out.push_back(static_cast<int>(r.pending.size()));
+    out.push_back(r.pending[0].cancelled() ? 1 : 0);
+    r.pending[0].cancel();
+    co_return out;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (std::vector<int>{1, 1, 0}));
+}
+
+TYPED_TEST(WaitTest, EmptyRaisesValueError) {
+  auto body = []() -> Task<bool> {
+    try {
+      co_await wait(std::vector<TaskHandle<int>>{});
+    } catch (const ValueError&) {
+      co_return true;
+    }
+    co_return false;
+  };
+  EXPECT_TRUE(TypeParam::run(body()));
+}
+
+TYPED_TEST(WaitTest, AsCompletedYieldsInCompletionOrder) {
+  auto body = []() -> Task<std::vector<int>> {
+    std::vector<TaskHandle<int>> ts{create_task(after(0.003, 3)), create_task(after(0.001, 1)),
+                                    create_task(after(0.002, 2))};
+    std::vector<int> out;
+    auto it = as_completed(ts);
+    while (auto t = co_await it.next()) out.push_back(co_await *t);
+    co_return out;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (std::vector<int>{1, 2, 3}));
+}
+
+TYPED_TEST(WaitTest, AsCompletedTimeoutRaisesTimeoutError) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    std::vector<TaskHandle<int>> ts{create_task(after(0.001, 1)), create_task(after(10, 2))};
+    auto it = as_completed(ts, 0.005);
+    try {
+      while (auto t = co_await it.next()) log.push_back(std::to_string(co_await *t));
+    } catch (const TimeoutError&) {
+      log.push_back("TimeoutError");
+    }
+    ts[1].cancel();
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"1", "TimeoutError"}));
+}
+
+TYPED_TEST(WaitTest, ShieldKeepsInnerRunningWhenOuterCancelled) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    auto inner = create_task(after(0.002, 42));
+    auto waiter = create_task([](TaskHandle<int> i, Log& l) -> Task<void> {
+      try {
+        co_await shield(i);
+      } catch (const CancelledError&) {
+        l.push_back("waiter cancelled");
+      }
+    }(inner, log));
+    co_await sleep(0);
+    waiter.cancel();
+    co_await waiter;
+    log.push_back(inner.cancelled() ? "inner cancelled" : "inner alive");
+    log.push_back("inner = " + std::to_string(co_await inner));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"waiter cancelled", "inner alive", "inner = 42"}));
+}
+
+TYPED_TEST(WaitTest, ShieldPassesResultAndException) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    log.push_back(std::to_string(co_await shield(after(0.001, 5))));
+    try {
+      co_await shield(fail_after(0.001));
+    } catch (const ValueError&) {
+      log.push_back("ValueError");
+    }
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"5", "ValueError"}));
+}
+
+}  // namespace
+}  // namespace weft
