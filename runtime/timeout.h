@@ -107,32 +107,40 @@ auto timeout_at(std::optional<double> when, F body) {
 // asyncio.wait_for: awaits `aw`; if `timeout` (seconds) passes first, cancels it, waits for it
 // to finish and raises TimeoutError (unless it completed anyway, then its result is returned).
 // nullopt waits forever. If wait_for itself is cancelled, the awaited operation is cancelled.
+// g++ 12 mishandles temporaries with non-trivial destructors inside a co_await expression (it
+// may destroy them twice), so these bodies keep such objects in named locals.
 template <class T>
 Task<T> wait_for(TaskHandle<T> task, std::optional<double> timeout_s) {
   if (!timeout_s) co_return co_await std::move(task);
   if (*timeout_s <= 0) {
     if (!task.done()) {
       task.cancel();
-      co_await internal::DoneAwaiter(task.core());
+      internal::DoneAwaiter done(task.core());
+      co_await done;
     }
     if (task.cancelled()) throw TimeoutError();
     co_return co_await std::move(task);
   }
-  co_return co_await timeout(timeout_s, [task](Timeout&) mutable -> Task<T> {
-    co_return co_await std::move(task);
-  });
+  auto body = [task](Timeout&) mutable -> Task<T> { co_return co_await std::move(task); };
+  Task<T> scoped = timeout(timeout_s, std::move(body));
+  co_return co_await std::move(scoped);
 }
 template <class T>
 Task<T> wait_for(Task<T> aw, std::optional<double> timeout_s) {
   if (!timeout_s) co_return co_await std::move(aw);
-  if (*timeout_s <= 0) co_return co_await wait_for(create_task(std::move(aw)), timeout_s);
-  co_return co_await timeout(timeout_s, std::move(aw));
+  if (*timeout_s <= 0) {
+    TaskHandle<T> task = create_task(std::move(aw));
+    Task<T> waited = wait_for(std::move(task), timeout_s);
+    co_return co_await std::move(waited);
+  }
+  Task<T> scoped = timeout(timeout_s, std::move(aw));
+  co_return co_await std::move(scoped);
 }
 template <class T>
 Task<T> wait_for(Future<T> fut, std::optional<double> timeout_s) {
-  co_return co_await timeout(timeout_s, [fut](Timeout&) mutable -> Task<T> {
-    co_return co_await std::move(fut);
-  });
+  auto body = [fut](Timeout&) mutable -> Task<T> { co_return co_await std::move(fut); };
+  Task<T> scoped = timeout(timeout_s, std::move(body));
+  co_return co_await std::move(scoped);
 }
 
 }  // namespace weft
