@@ -5,14 +5,13 @@
 #ifndef WEFT_RUNTIME_BUGGIFY_H_
 #define WEFT_RUNTIME_BUGGIFY_H_
 
-#include <source_location>
-
 #include "runtime/event_loop.h"
 #include "runtime/random.h"
+#include "runtime/source_location.h"
 
 namespace weft {
 
-inline bool buggify(std::source_location site = std::source_location::current()) {
+inline bool buggify(SourceLocation site = SourceLocation::current()) {
   EventLoop* loop = running_loop_or_null();
   return loop && loop->buggify(site);
 }

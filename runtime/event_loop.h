@@ -16,7 +16,6 @@
 #include <deque>
 #include <exception>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
@@ -27,6 +26,7 @@
 #include "runtime/internal/task_base.h"
 #include "runtime/observer.h"
 #include "runtime/random.h"
+#include "runtime/source_location.h"
 
 namespace weft {
 
@@ -110,7 +110,7 @@ class EventLoop {
 
   // The loop's random generator and buggify seam (always false on the real loop).
   virtual Random& random() = 0;
-  virtual bool buggify(const std::source_location& site) {
+  virtual bool buggify(const SourceLocation& site) {
     (void)site;
     return false;
   }

@@ -136,9 +136,9 @@ void SimLoop::poll(int64_t timeout_ns) {
   }
 }
 
-bool SimLoop::buggify(const std::source_location& site) {
+bool SimLoop::buggify(const SourceLocation& site) {
   if (!config_.buggify) return false;
-  std::string key = absl::StrCat(site.file_name(), ":", site.line(), ":", site.column());
+  std::string key = absl::StrCat(site.file_name(), ":", site.line_number());
   auto [it, inserted] = buggify_sites_.try_emplace(key, false);
   constexpr uint64_t kScale = 1'000'000;
   // Choice 0 is "no fault": a site is active / fires when the draw lands in the top fraction.

@@ -11,12 +11,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <source_location>
 #include <string>
 #include <vector>
 
 #include "absl/container/btree_map.h"
 #include "runtime/event_loop.h"
+#include "runtime/source_location.h"
 #include "sim/choice_source.h"
 #include "sim/strategy.h"
 
@@ -57,7 +57,7 @@ class SimLoop final : public EventLoop {
   const SimConfig& config() const { return config_; }
 
   Random& random() override { return random_; }
-  bool buggify(const std::source_location& site) override;
+  bool buggify(const SourceLocation& site) override;
 
   // Forwards the loop's events to `observer` too (the digest keeps the loop's own slot).
   void add_observer(LoopObserver* observer) { forward_ = observer; }
