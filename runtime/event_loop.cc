@@ -144,10 +144,9 @@ void EventLoop::run_once() {
     }
     ReadyEntry e = ready_.front();
     ready_.pop_front();
-    if (observer_ && e.runnable && !e.handle) {
-      if (auto* cb = dynamic_cast<internal::CallbackState*>(e.runnable)) {
-        if (!cb->cancelled()) observer_->on_callback(cb->seq);
-      }
+    if (observer_ && e.runnable->kind() == internal::Runnable::Kind::kCallback) {
+      auto* cb = static_cast<internal::CallbackState*>(e.runnable);
+      if (!cb->cancelled()) observer_->on_callback(cb->seq);
     }
     try {
       e.runnable->run(e.handle);
@@ -255,8 +254,10 @@ std::vector<AnyTask> EventLoop::all_tasks() const {
 }
 
 uint64_t EventLoop::ready_task_id(size_t i) const {
-  auto* task = dynamic_cast<internal::TaskBase*>(ready_[i].runnable);
-  return task ? task->id() : 0;
+  const internal::Runnable* r = ready_[i].runnable;
+  return r->kind() == internal::Runnable::Kind::kTask
+             ? static_cast<const internal::TaskBase*>(r)->id()
+             : 0;
 }
 
 std::string EventLoop::dump_tasks() const {

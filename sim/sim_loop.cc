@@ -136,6 +136,15 @@ void SimLoop::poll(int64_t timeout_ns) {
   }
 }
 
+void SimLoop::call_soon_threadsafe(absl::AnyInvocable<void()> fn) {
+  if (std::this_thread::get_id() != owner_) {
+    throw RuntimeError(
+        "SimLoop::call_soon_threadsafe called from another thread: the simulated world has no "
+        "threads (a real thread or executor leaked into the simulation)");
+  }
+  call_soon(std::move(fn));
+}
+
 bool SimLoop::buggify(const SourceLocation& site) {
   if (!config_.buggify) return false;
   std::string key = absl::StrCat(site.file_name(), ":", site.line_number());

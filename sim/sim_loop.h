@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -56,6 +57,10 @@ class SimLoop final : public EventLoop {
   const std::vector<Choice>& choices() const { return choices_; }
   const SimConfig& config() const { return config_; }
 
+  // The simulated world has no other threads: from the loop's own thread this is call_soon;
+  // from any other thread it throws RuntimeError (the test touched the real world).
+  void call_soon_threadsafe(absl::AnyInvocable<void()> fn) override;
+
   Random& random() override { return random_; }
   bool buggify(const SourceLocation& site) override;
 
@@ -93,6 +98,7 @@ class SimLoop final : public EventLoop {
   std::vector<Choice> choices_;
   ChoiceRandom random_{this};
   absl::btree_map<std::string, bool> buggify_sites_;
+  std::thread::id owner_ = std::this_thread::get_id();
 };
 
 }  // namespace weft::sim

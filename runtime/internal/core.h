@@ -24,13 +24,21 @@ class TaskBase;
 // callbacks ignore it.
 class Runnable : public RefCounted {
  public:
+  // What the ready queue holds, so the loop can tell without a dynamic_cast.
+  enum class Kind : uint8_t { kOther, kTask, kCallback };
+  explicit Runnable(Kind kind = Kind::kOther) : kind_(kind) {}
   virtual void run(std::coroutine_handle<> h) = 0;
+  Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
 };
 
 // A scheduled callback: asyncio's Handle / TimerHandle. `when_ns` and `seq` order the timer heap.
 class CallbackState final : public Runnable {
  public:
-  explicit CallbackState(absl::AnyInvocable<void()> fn) : fn_(std::move(fn)) {}
+  explicit CallbackState(absl::AnyInvocable<void()> fn)
+      : Runnable(Kind::kCallback), fn_(std::move(fn)) {}
   void run(std::coroutine_handle<>) override;
   bool cancelled() const noexcept { return cancelled_; }
   // Drops the callable at once, so captured state is released even if the entry stays queued.
@@ -77,7 +85,7 @@ enum class FutureStatus : uint8_t { kPending, kCancelled, kFinished };
 // Typed values live in FutureState<T> / TaskState<T>.
 class FutureCore : public Runnable {
  public:
-  explicit FutureCore(EventLoop* loop) : loop_(loop) {}
+  explicit FutureCore(EventLoop* loop, Kind kind = Kind::kOther) : Runnable(kind), loop_(loop) {}
   ~FutureCore() override;
 
   EventLoop* loop() const noexcept { return loop_; }

@@ -7,7 +7,7 @@
 namespace weft::internal {
 
 TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
-    : FutureCore(loop), root_(root), name_(std::move(name)) {}
+    : FutureCore(loop, Kind::kTask), root_(root), name_(std::move(name)) {}
 
 TaskBase::~TaskBase() {
   destroy_frame();

@@ -2,6 +2,7 @@
 // weft::random and buggify.
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -134,6 +135,25 @@ TEST(DeadlockTest, MaxStepsStopsALivelock) {
   };
   auto r = sim::run(body(), SimConfig{.max_steps = 1000});
   EXPECT_THROW(r.value(), RuntimeError);
+}
+
+TEST(ThreadTest, CallSoonThreadsafeFromAnotherThreadIsAnError) {
+  SimLoop loop;
+  bool threw = false;
+  std::thread other([&] {
+    try {
+      loop.call_soon_threadsafe([] {});
+    } catch (const RuntimeError&) {
+      threw = true;
+    }
+  });
+  other.join();
+  EXPECT_TRUE(threw);
+  int ran = 0;
+  loop.call_soon_threadsafe([&] { ++ran; });
+  loop.stop();
+  loop.run_forever();
+  EXPECT_EQ(ran, 1);
 }
 
 TEST(RandomTest, LoopRandomIsDeterministicPerSeed) {
