@@ -1,0 +1,117 @@
+#include "runtime/sync/internal/waiter.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/event_loop.h"
+
+namespace weft::internal {
+
+std::string SyncWaiter::describe() const {
+  if (cancelled()) return absl::StrCat(op_, " (cancelled)");
+  if (done()) return absl::StrCat(op_, " (woken)");
+  if (!owner_) return absl::StrCat(op_, " (primitive destroyed)");
+  return owner_->describe_wait(op_);
+}
+
+void SyncWaiter::wake() {
+  if (done()) return;
+  slot.set();
+  mark_finished();
+}
+
+WaiterList::~WaiterList() {
+  for (auto& w : waiters_) w->detach();
+}
+
+Ref<SyncWaiter> WaiterList::add(const WaitDescriber* owner, const char* op) {
+  auto w = make_ref<SyncWaiter>(&get_running_loop(), owner, op);
+  waiters_.push_back(w);
+  return w;
+}
+
+void WaiterList::remove(const Ref<SyncWaiter>& w) {
+  auto it = std::find(waiters_.begin(), waiters_.end(), w);
+  if (it != waiters_.end()) waiters_.erase(it);
+  w->detach();
+}
+
+void WaiterList::wake_first() {
+  if (!waiters_.empty()) waiters_.front()->wake();
+}
+
+bool WaiterList::wake_first_pending() {
+  for (auto& w : waiters_) {
+    if (!w->done()) {
+      w->wake();
+      return true;
+    }
+  }
+  return false;
+}
+
+bool WaiterList::pop_and_wake_next() {
+  while (!waiters_.empty()) {
+    Ref<SyncWaiter> w = std::move(waiters_.front());
+    waiters_.pop_front();
+    w->detach();
+    if (!w->done()) {
+      w->wake();
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t WaiterList::wake_pending(size_t n) {
+  size_t woken = 0;
+  for (auto& w : waiters_) {
+    if (woken >= n) break;
+    if (!w->done()) {
+      w->wake();
+      ++woken;
+    }
+  }
+  return woken;
+}
+
+void WaiterList::pop_and_wake_all() {
+  while (!waiters_.empty()) {
+    Ref<SyncWaiter> w = std::move(waiters_.front());
+    waiters_.pop_front();
+    w->detach();
+    w->wake();
+  }
+}
+
+bool WaiterList::all_cancelled() const {
+  return std::all_of(waiters_.begin(), waiters_.end(),
+                     [](const Ref<SyncWaiter>& w) { return w->cancelled(); });
+}
+
+size_t WaiterList::pending() const {
+  return static_cast<size_t>(std::count_if(waiters_.begin(), waiters_.end(),
+                                           [](const Ref<SyncWaiter>& w) { return !w->done(); }));
+}
+
+std::string name_part(const std::string& name) {
+  return name.empty() ? std::string() : absl::StrCat(" on '", name, "'");
+}
+
+std::string count_of(size_t n, const char* noun) {
+  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
+}
+
+void report_guard_error(std::exception_ptr e) noexcept {
+  try {
+    if (EventLoop* loop = running_loop_or_null()) {
+      loop->call_exception_handler({"release in a scoped guard failed", std::move(e), {}});
+    } else {
+      EventLoop::default_exception_handler({"release in a scoped guard failed", std::move(e), {}});
+    }
+  } catch (...) {
+    // Reporting itself failed (out of memory); a destructor has nowhere else to send it.
+  }
+}
+
+}  // namespace weft::internal

@@ -1,0 +1,130 @@
+// The machinery every weft::sync primitive waits with: a waiter future that describes itself for
+// the simulated loop's deadlock report, a FIFO list of such waiters, and the scoped guard that
+// stands in for `async with`. Users see these only through the primitives.
+#ifndef WEFT_RUNTIME_SYNC_INTERNAL_WAITER_H_
+#define WEFT_RUNTIME_SYNC_INTERNAL_WAITER_H_
+
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "runtime/future.h"
+#include "runtime/internal/core.h"
+#include "runtime/internal/ref.h"
+
+namespace weft::internal {
+
+// Implemented by each primitive: says what a task waiting in `op` ("Lock.acquire") is waiting
+// for, with the primitive's current state.
+class WaitDescriber {
+ public:
+  virtual std::string describe_wait(const char* op) const = 0;
+
+ protected:
+  ~WaitDescriber() = default;
+};
+
+// The future a task awaits inside a primitive (asyncio's `fut = loop.create_future()`).
+// describe() asks the owning primitive while the waiter is pending; a primitive detaches its
+// pending waiters when it is destroyed, so a stale waiter never reads freed memory.
+class SyncWaiter final : public FutureState<void> {
+ public:
+  SyncWaiter(EventLoop* loop, const WaitDescriber* owner, const char* op)
+      : FutureState<void>(loop), owner_(owner), op_(op) {}
+  std::string describe() const override;
+  // Completes a pending waiter (no-op when done): asyncio's `fut.set_result(...)`.
+  void wake();
+  void detach() noexcept { owner_ = nullptr; }
+
+ private:
+  const WaitDescriber* owner_;
+  const char* op_;
+};
+
+// Suspends the current task on `w`; throws CancelledError if the task is cancelled meanwhile.
+inline auto wait_on(const Ref<SyncWaiter>& w) {
+  return StateAwaiter<void, false, SyncWaiter>(w);
+}
+
+// A FIFO of waiters (asyncio's `_waiters` deque). Detaches every waiter when destroyed.
+class WaiterList {
+ public:
+  WaiterList() = default;
+  WaiterList(const WaiterList&) = delete;
+  WaiterList& operator=(const WaiterList&) = delete;
+  ~WaiterList();
+
+  // Appends a new waiter on the running loop (RuntimeError outside one).
+  Ref<SyncWaiter> add(const WaitDescriber* owner, const char* op);
+  // Removes `w` if present (it may have been popped already).
+  void remove(const Ref<SyncWaiter>& w);
+  // Wakes the head waiter if it is not done yet (asyncio Lock._wake_up_first); a done head —
+  // woken already, or cancelled and about to unlink itself — is left alone.
+  void wake_first();
+  // Wakes the first waiter that is not done, leaving it in the list; false if there is none.
+  bool wake_first_pending();
+  // Pops waiters until one that is not done was woken (asyncio Queue._wakeup_next).
+  bool pop_and_wake_next();
+  // Wakes up to `n` pending waiters, in order, leaving them in the list; returns how many.
+  size_t wake_pending(size_t n);
+  // Pops every waiter, waking those still pending.
+  void pop_and_wake_all();
+  // True when every waiter is cancelled (or there is none).
+  bool all_cancelled() const;
+  // Waiters not yet done (the ones a deadlock report counts).
+  size_t pending() const;
+  size_t size() const { return waiters_.size(); }
+  bool empty() const { return waiters_.empty(); }
+
+ private:
+  std::deque<Ref<SyncWaiter>> waiters_;
+};
+
+// "on 'name' " or "" for an unnamed primitive; "1 waiter" / "2 waiters".
+std::string name_part(const std::string& name);
+std::string count_of(size_t n, const char* noun);
+
+// Reports an error thrown while a guard released in its destructor (no exception may leave a
+// destructor) to the running loop's exception handler.
+void report_guard_error(std::exception_ptr e) noexcept;
+
+// The `async with` stand-in: releases `P` (Lock, Semaphore, Condition) when destroyed.
+// Move-only; release() gives the primitive back early.
+template <class P>
+class [[nodiscard]] ScopedRelease {
+ public:
+  ScopedRelease() = default;
+  explicit ScopedRelease(P* p) : p_(p) {}
+  ScopedRelease(ScopedRelease&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  ScopedRelease& operator=(ScopedRelease&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  ~ScopedRelease() { reset(); }
+
+  // Releases now (may throw what P::release throws); the destructor then does nothing.
+  void release() {
+    if (P* p = std::exchange(p_, nullptr)) p->release();
+  }
+  bool owns() const noexcept { return p_ != nullptr; }
+
+ private:
+  void reset() noexcept {
+    try {
+      release();
+    } catch (...) {
+      // Handed to the loop's exception handler: nothing is swallowed silently.
+      report_guard_error(std::current_exception());
+    }
+  }
+  P* p_ = nullptr;
+};
+
+}  // namespace weft::internal
+
+#endif  // WEFT_RUNTIME_SYNC_INTERNAL_WAITER_H_

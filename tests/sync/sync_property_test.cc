@@ -1,0 +1,1 @@
+#include <rapidcheck/gtest.h>
