@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 tools/setup.sh || exit $?
 
 log=$(mktemp)
-bazel test //... --test_summary=short "$@" 2>&1 | tee "$log"
+bazel test //... --keep_going --test_summary=short "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
