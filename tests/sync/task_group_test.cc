@@ -1,1 +1,348 @@
+// TaskGroup on both loops: waiting for children, the first failure cancelling siblings and the
+// body, ExceptionGroup contents, parent cancellation, timeout scopes, cancel(), descriptions.
+// Bodies are lambdas capturing only by reference: g++ 12 may destroy a lambda temporary with
+// non-trivial captures twice inside a co_await expression.
+#include "runtime/sync/task_group.h"
 
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/sync/event.h"
+#include "tests/testing/worlds.h"
+
+namespace weft {
+namespace {
+
+using Log = std::vector<std::string>;
+
+template <class W>
+class TaskGroupTest : public ::testing::Test {};
+TYPED_TEST_SUITE(TaskGroupTest, testing::Worlds, testing::WorldNames);
+
+Task<void> child_ok(Log& log, std::string who, int yields) {
+  for (int i = 0; i < yields; ++i) co_await sleep(0);
+  log.push_back(absl::StrCat(who, " done"));
+}
+
+Task<int> child_value(int v) {
+  co_await sleep(0);
+  co_return v;
+}
+
+Task<void> child_fail(Log& log, std::string who, int yields) {
+  for (int i = 0; i < yields; ++i) co_await sleep(0);
+  log.push_back(absl::StrCat(who, " fails"));
+  throw std::runtime_error(who);
+}
+
+Task<void> child_forever(Log& log, std::string who, Event& never) {
+  try {
+    co_await never.wait();
+  } catch (const CancelledError&) {
+    log.push_back(absl::StrCat(who, " cancelled"));
+    throw;
+  }
+}
+
+std::string group_summary(const ExceptionGroup& eg) {
+  std::string out = absl::StrCat(eg.message(), ":");
+  for (const auto& e : eg.exceptions()) absl::StrAppend(&out, " [", describe_exception(e), "]");
+  return out;
+}
+
+Task<void> settle(AnyTask t) {
+  try {
+    co_await t;
+  } catch (const CancelledError&) {
+    // Expected: the tests check the log and t.cancelled().
+  }
+}
+
+TYPED_TEST(TaskGroupTest, LeavingTheScopeWaitsForEveryChild) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    TaskHandle<int> value;
+    co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+      tg.create_task(child_ok(log, "a", 2));
+      tg.create_task(child_ok(log, "b", 1));
+      value = tg.create_task(child_value(42));
+      log.push_back(absl::StrCat("body done, ", tg.size(), " running"));
+      co_return;
+    });
+    log.push_back(absl::StrCat("after, value ", value.result()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"body done, 3 running", "b done", "a done", "after, value 42"}));
+}
+
+TYPED_TEST(TaskGroupTest, FirstFailureCancelsSiblingsAndBody) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    try {
+      co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+        tg.create_task(child_forever(log, "sibling", never));
+        tg.create_task(child_fail(log, "bad", 1));
+        try {
+          co_await never.wait();
+        } catch (const CancelledError&) {
+          log.push_back("body cancelled");
+          throw;
+        }
+      });
+    } catch (const ExceptionGroup& eg) {
+      log.push_back(group_summary(eg));
+    }
+    co_await sleep(0);  // the group took back its cancellation of this task
+    log.push_back(absl::StrCat("parent cancelling=", current_task().cancelling()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"bad fails", "sibling cancelled", "body cancelled",
+                 "unhandled errors in a TaskGroup: [std::runtime_error: bad]",
+                 "parent cancelling=0"}));
+}
+
+TYPED_TEST(TaskGroupTest, EveryFailureIsCollectedInOrder) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    try {
+      co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+        tg.create_task(child_fail(log, "x", 1));
+        tg.create_task(child_fail(log, "y", 1));
+        tg.create_task(child_ok(log, "z", 3));
+        co_return;
+      });
+    } catch (const ExceptionGroup& eg) {
+      log.push_back(group_summary(eg));
+    }
+    co_return log;
+  };
+  // z never finishes: the group cancels it after x's failure.
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"x fails", "y fails",
+                 "unhandled errors in a TaskGroup: [std::runtime_error: x] [std::runtime_error: y]"}));
+}
+
+TYPED_TEST(TaskGroupTest, BodyFailureCancelsChildrenAndIsReported) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    try {
+      co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+        tg.create_task(child_forever(log, "child", never));
+        co_await sleep(0);
+        throw ValueError("body");
+      });
+    } catch (const ExceptionGroup& eg) {
+      log.push_back(group_summary(eg));
+    }
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"child cancelled", "unhandled errors in a TaskGroup: [weft::ValueError: body]"}));
+}
+
+Task<void> group_forever(Log& log, Event& never) {
+  co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+    tg.create_task(child_forever(log, "child", never));
+    try {
+      co_await never.wait();
+    } catch (const CancelledError&) {
+      log.push_back("body cancelled");
+      throw;
+    }
+  });
+  log.push_back("not reached");
+}
+
+TYPED_TEST(TaskGroupTest, ParentCancellationCancelsChildrenAndPropagates) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    auto p = create_task(group_forever(log, never));
+    co_await sleep(0);
+    co_await sleep(0);
+    p.cancel();
+    co_await settle(p);
+    log.push_back(absl::StrCat("parent cancelled=", p.cancelled()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"body cancelled", "child cancelled", "parent cancelled=1"}));
+}
+
+TYPED_TEST(TaskGroupTest, TimeoutScopeAroundTheGroupRaisesTimeoutError) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    Task<void> group = TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+      tg.create_task(child_forever(log, "child", never));
+      co_await never.wait();
+    });
+    Task<void> scoped = timeout(0.002, std::move(group));
+    try {
+      co_await std::move(scoped);
+    } catch (const TimeoutError&) {
+      log.push_back("TimeoutError");
+    }
+    log.push_back(absl::StrCat("cancelling=", current_task().cancelling()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"child cancelled", "TimeoutError", "cancelling=0"}));
+}
+
+TYPED_TEST(TaskGroupTest, ChildFailureInsideATimeoutScopeIsNoTimeout) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    Task<void> group = TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+      tg.create_task(child_fail(log, "bad", 1));
+      co_await never.wait();
+    });
+    Task<void> scoped = timeout(60.0, std::move(group));
+    try {
+      co_await std::move(scoped);
+    } catch (const TimeoutError&) {
+      log.push_back("TimeoutError");
+    } catch (const ExceptionGroup& eg) {
+      log.push_back(group_summary(eg));
+    }
+    log.push_back(absl::StrCat("cancelling=", current_task().cancelling()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"bad fails", "unhandled errors in a TaskGroup: [std::runtime_error: bad]",
+                 "cancelling=0"}));
+}
+
+TYPED_TEST(TaskGroupTest, TimeoutScopeInsideTheBodyLeavesTheGroupRunning) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+      tg.create_task(child_ok(log, "child", 2));
+      Task<void> wait = never.wait();
+      Task<void> scoped = timeout(0.001, std::move(wait));
+      try {
+        co_await std::move(scoped);
+      } catch (const TimeoutError&) {
+        log.push_back("body timed out");
+      }
+    });
+    log.push_back("after");
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"child done", "body timed out", "after"}));
+}
+
+TYPED_TEST(TaskGroupTest, CreateTaskWhileShuttingDownRaisesRuntimeError) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    try {
+      co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+        tg.create_task(child_fail(log, "bad", 1));
+        try {
+          co_await never.wait();
+        } catch (const CancelledError&) {
+          try {
+            tg.create_task(child_ok(log, "late", 0));
+          } catch (const RuntimeError& e) {
+            log.push_back(e.what());
+          }
+          throw;
+        }
+      });
+    } catch (const ExceptionGroup& eg) {
+      log.push_back(absl::StrCat(eg.exceptions().size(), " error"));
+    }
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"bad fails", "TaskGroup is shutting down", "1 error"}));
+}
+
+TYPED_TEST(TaskGroupTest, CancelStopsEverythingAndReturnsNormally) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    co_await TaskGroup::run([&](TaskGroup& tg) -> Task<void> {
+      tg.create_task(child_forever(log, "child", never));
+      co_await sleep(0);
+      tg.cancel();
+      try {
+        co_await never.wait();
+      } catch (const CancelledError&) {
+        log.push_back("body cancelled");
+        throw;
+      }
+    });
+    co_await sleep(0);
+    log.push_back(absl::StrCat("returned, cancelling=", current_task().cancelling()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"child cancelled", "body cancelled", "returned, cancelling=0"}));
+}
+
+TYPED_TEST(TaskGroupTest, NestedGroupFailurePropagatesOutward) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    try {
+      co_await TaskGroup::run([&](TaskGroup& outer) -> Task<void> {
+        outer.create_task(child_forever(log, "outer child", never));
+        co_await TaskGroup::run([&](TaskGroup& inner) -> Task<void> {
+          inner.create_task(child_fail(log, "inner bad", 1));
+          co_await never.wait();
+        });
+      });
+    } catch (const ExceptionGroup& eg) {
+      log.push_back(absl::StrCat(eg.exceptions().size(), " error"));
+      try {
+        std::rethrow_exception(eg.exceptions().at(0));
+      } catch (const ExceptionGroup& inner) {
+        log.push_back(absl::StrCat("inner: ", group_summary(inner)));
+      }
+    }
+    log.push_back(absl::StrCat("cancelling=", current_task().cancelling()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"inner bad fails", "outer child cancelled", "1 error",
+                 "inner: unhandled errors in a TaskGroup: [std::runtime_error: inner bad]",
+                 "cancelling=0"}));
+}
+
+Task<void> named_group(Log& log, Event& never) {
+  co_await TaskGroup::run("workers", [&](TaskGroup& tg) -> Task<void> {
+    tg.create_task(child_forever(log, "w1", never));
+    tg.create_task(child_forever(log, "w2", never));
+    co_return;
+  });
+}
+
+TYPED_TEST(TaskGroupTest, ExitDescribesWhatItWaitsFor) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Event never;
+    auto p = create_task(named_group(log, never));
+    co_await sleep(0);
+    co_await sleep(0);
+    log.push_back(p.core()->waiting_on());
+    p.cancel();
+    co_await settle(p);
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"TaskGroup.exit on 'workers' (2 tasks running)", "w1 cancelled",
+                 "w2 cancelled"}));
+}
+
+}  // namespace
+}  // namespace weft
