@@ -33,6 +33,11 @@ void DoneNode::unlink() noexcept {
 
 FutureCore::~FutureCore() { clear_callbacks(); }
 
+const std::string& FutureCore::empty_string() noexcept {
+  static const std::string* const kEmpty = new std::string();
+  return *kEmpty;
+}
+
 bool FutureCore::cancel(std::string msg) {
   if (done()) return false;
   mark_cancelled(std::move(msg));
@@ -41,19 +46,19 @@ bool FutureCore::cancel(std::string msg) {
 
 void FutureCore::mark_cancelled(std::string msg) {
   status_ = FutureStatus::kCancelled;
-  cancel_message_ = std::move(msg);
+  if (!msg.empty()) cancel_message_ = std::make_unique<std::string>(std::move(msg));
   schedule_callbacks();
 }
 
 void FutureCore::check_result() {
-  if (status_ == FutureStatus::kCancelled) throw CancelledError(cancel_message_);
+  if (status_ == FutureStatus::kCancelled) throw CancelledError(cancel_message());
   if (status_ == FutureStatus::kPending) throw InvalidStateError("Result is not ready.");
   retrieved_ = true;
   if (exception_) std::rethrow_exception(exception_);
 }
 
 std::exception_ptr FutureCore::exception() {
-  if (status_ == FutureStatus::kCancelled) throw CancelledError(cancel_message_);
+  if (status_ == FutureStatus::kCancelled) throw CancelledError(cancel_message());
   if (status_ == FutureStatus::kPending) throw InvalidStateError("Exception is not set.");
   retrieved_ = true;
   return exception_;

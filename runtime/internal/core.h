@@ -7,6 +7,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
@@ -119,7 +120,10 @@ class FutureCore : public Runnable {
   void clear_callbacks() noexcept;
   bool has_callbacks() const noexcept { return head_ != nullptr; }
 
-  const std::string& cancel_message() const noexcept { return cancel_message_; }
+  const std::string& cancel_message() const noexcept {
+    return cancel_message_ ? *cancel_message_ : empty_string();
+  }
+  static const std::string& empty_string() noexcept;
   bool exception_retrieved() const noexcept { return retrieved_; }
   void mark_retrieved() noexcept { retrieved_ = true; }
 
@@ -140,7 +144,8 @@ class FutureCore : public Runnable {
  private:
   friend class DoneNode;
   std::exception_ptr exception_;
-  std::string cancel_message_;
+  // Out of line: most futures are never cancelled with a message (keeps every future small).
+  std::unique_ptr<std::string> cancel_message_;
   DoneNode* head_ = nullptr;
   DoneNode* tail_ = nullptr;
   const char* label_ = nullptr;

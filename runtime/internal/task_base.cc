@@ -7,7 +7,16 @@
 namespace weft::internal {
 
 TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
-    : FutureCore(loop, Kind::kTask), root_(root), name_(std::move(name)) {}
+    : FutureCore(loop, Kind::kTask), root_(root) {
+  set_name(std::move(name));
+}
+
+std::string TaskBase::take_pending_message() {
+  if (!pending_cancel_message_) return {};
+  std::string msg = std::move(*pending_cancel_message_);
+  pending_cancel_message_.reset();
+  return msg;
+}
 
 TaskBase::~TaskBase() {
   destroy_frame();
@@ -21,7 +30,7 @@ TaskBase::~TaskBase() {
 }
 
 std::string TaskBase::name() const {
-  return name_.empty() ? absl::StrCat("Task-", id_) : name_;
+  return name_ ? *name_ : absl::StrCat("Task-", id_);
 }
 
 std::string TaskBase::describe() const { return absl::StrCat("Task '", name(), "'"); }
@@ -41,7 +50,7 @@ void TaskBase::run(std::coroutine_handle<> h) {
       // at the first step, which ends the coroutine at once).
       must_cancel_ = false;
       destroy_frame();
-      finish(std::make_exception_ptr(CancelledError(pending_cancel_message_)));
+      finish(std::make_exception_ptr(CancelledError(take_pending_message())));
       return;
     }
   }
@@ -58,7 +67,7 @@ bool TaskBase::cancel(std::string msg) {
   ++cancel_requests_;
   if (waiter_ && waiter_->cancel(msg)) return true;
   must_cancel_ = true;
-  pending_cancel_message_ = std::move(msg);
+  if (!msg.empty()) pending_cancel_message_ = std::make_unique<std::string>(std::move(msg));
   return true;
 }
 
@@ -69,13 +78,18 @@ int TaskBase::uncancel() noexcept {
 }
 
 void TaskBase::cancel_waiter_now() {
-  if (waiter_ && waiter_->cancel(pending_cancel_message_)) must_cancel_ = false;
+  if (!waiter_) return;
+  const std::string msg = pending_cancel_message_ ? *pending_cancel_message_ : std::string();
+  if (waiter_->cancel(msg)) {
+    must_cancel_ = false;
+    pending_cancel_message_.reset();
+  }
 }
 
 void TaskBase::throw_if_must_cancel() {
   if (!must_cancel_) return;
   must_cancel_ = false;
-  throw CancelledError(std::exchange(pending_cancel_message_, {}));
+  throw CancelledError(take_pending_message());
 }
 
 void TaskBase::yield(std::coroutine_handle<> h) { loop_->schedule(this, h); }

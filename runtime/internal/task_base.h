@@ -5,6 +5,7 @@
 
 #include <coroutine>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "runtime/internal/core.h"
@@ -28,7 +29,9 @@ class TaskBase : public FutureCore {
 
   uint64_t id() const noexcept { return id_; }
   std::string name() const;
-  void set_name(std::string name) { name_ = std::move(name); }
+  void set_name(std::string name) {
+    name_ = name.empty() ? nullptr : std::make_unique<std::string>(std::move(name));
+  }
   std::string describe() const override;
   // What this task waits on right now, for deadlock reports ("Lock 'a'", "sleep until ...").
   std::string waiting_on() const;
@@ -55,13 +58,15 @@ class TaskBase : public FutureCore {
  protected:
   // For on_root_done(): record the outcome. An exception that is a CancelledError cancels the task.
   void finish(std::exception_ptr error);
+  std::string take_pending_message();
   std::coroutine_handle<> root_;
 
  private:
   friend class weft::EventLoop;
   uint64_t id_ = 0;
-  std::string name_;
-  std::string pending_cancel_message_;
+  // Out of line, allocated only when used: a task is mostly "Task-<id>" and uncancelled.
+  std::unique_ptr<std::string> name_;
+  std::unique_ptr<std::string> pending_cancel_message_;
   FutureCore* waiter_ = nullptr;
   int cancel_requests_ = 0;
   bool must_cancel_ = false;
