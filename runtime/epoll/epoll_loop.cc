@@ -11,6 +11,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/epoll/epoll_network.h"
+#include "runtime/epoll/epoll_process.h"
+#include "runtime/epoll/thread_pool_executor.h"
 
 namespace weft {
 namespace {
@@ -65,7 +68,37 @@ EpollLoop::~EpollLoop() {
   if (epfd_ >= 0) ::close(epfd_);
 }
 
+NetworkService* EpollLoop::network_service() {
+  if (is_closed()) return nullptr;
+  if (!network_) network_ = std::make_unique<EpollNetwork>(*this);
+  return network_.get();
+}
+
+ProcessService* EpollLoop::process_service() {
+  if (is_closed()) return nullptr;
+  if (!processes_) processes_ = std::make_unique<EpollProcessService>(*this);
+  return processes_.get();
+}
+
+ExecutorService* EpollLoop::executor_service() {
+  if (is_closed()) return nullptr;
+  if (!executor_) {
+    executor_ = std::make_unique<ThreadPoolExecutor>(*this);
+    if (executor_shut_down_) executor_->shutdown();
+  }
+  return executor_.get();
+}
+
+void EpollLoop::shutdown_default_executor() {
+  executor_shut_down_ = true;
+  if (executor_) executor_->shutdown();
+}
+
 void EpollLoop::on_close() {
+  // Children first (their reapers may use the loop), then the pool (its completions go through
+  // threadsafe_, dropped below), then every fd watch.
+  if (processes_) processes_->close();
+  shutdown_default_executor();
   for (auto& [fd, w] : watches_) {
     if (w.reader) w.reader->deactivate();
     if (w.writer) w.writer->deactivate();

@@ -6,6 +6,7 @@
 #define WEFT_RUNTIME_EPOLL_EPOLL_LOOP_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,6 +16,10 @@
 #include "runtime/internal/prng.h"
 
 namespace weft {
+
+class ThreadPoolExecutor;
+class EpollNetwork;
+class EpollProcessService;
 
 class EpollLoop final : public EventLoop {
  public:
@@ -32,6 +37,16 @@ class EpollLoop final : public EventLoop {
   bool remove_reader(int fd);
   void add_writer(int fd, absl::AnyInvocable<void()> fn);
   bool remove_writer(int fd);
+
+  // The real world's services, created on first use and released by close(): sockets, child
+  // processes (reaped when the loop closes: a child still running then is killed, as asyncio's
+  // transport close does) and the default thread pool.
+  NetworkService* network_service() override;
+  ProcessService* process_service() override;
+  ExecutorService* executor_service() override;
+  // Waits for every executor job to finish and stops the pool; later run_in_executor calls
+  // raise RuntimeError.
+  void shutdown_default_executor() override;
 
  protected:
   int64_t now_ns() const override;
@@ -62,6 +77,10 @@ class EpollLoop final : public EventLoop {
   std::vector<absl::AnyInvocable<void()>> threadsafe_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<int, Watch> watches_;
   OsRandom random_;
+  std::unique_ptr<ThreadPoolExecutor> executor_;
+  bool executor_shut_down_ = false;
+  std::unique_ptr<EpollNetwork> network_;
+  std::unique_ptr<EpollProcessService> processes_;
 };
 
 }  // namespace weft

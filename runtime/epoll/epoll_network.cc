@@ -1,0 +1,563 @@
+#include "runtime/epoll/epoll_network.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <deque>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/epoll/fd_transport.h"
+#include "runtime/epoll/sockaddr.h"
+#include "runtime/errors.h"
+#include "runtime/future.h"
+#include "runtime/io/executor.h"
+#include "runtime/io/os_error.h"
+#include "runtime/task_handle.h"
+
+namespace weft {
+namespace {
+
+using epoll_internal::FdGuard;
+
+std::string py_addr(const SocketAddress& a) {
+  return absl::StrCat("('", a.host, "', ", a.port, ")");
+}
+
+// Waits until `fd` is writable; a cancelled wait unregisters the writer.
+Task<void> wait_writable(EpollLoop& loop, int fd) {
+  Future<void> ready(loop);
+  loop.add_writer(fd, [ready]() mutable {
+    if (!ready.done()) ready.set_result();
+  });
+  struct Remove {
+    EpollLoop& loop;
+    int fd;
+    ~Remove() { loop.remove_writer(fd); }
+  } remove{loop, fd};
+  co_await ready;
+}
+
+// asyncio.Server over listening sockets.
+class EpollServer final : public Server, public std::enable_shared_from_this<EpollServer> {
+ public:
+  EpollServer(EpollLoop& loop, ProtocolFactory factory, std::vector<int> fds, int backlog)
+      : loop_(loop), factory_(std::move(factory)), fds_(std::move(fds)), backlog_(backlog) {
+    for (int fd : fds_) addrs_.push_back(epoll_internal::sock_of(fd));
+  }
+  ~EpollServer() override {
+    for (int fd : fds_) ::close(fd);
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    for (int fd : fds_) {
+      if (serving_) loop_.remove_reader(fd);
+      ::close(fd);
+    }
+    fds_.clear();
+    serving_ = false;
+    if (serving_forever_ && !serving_forever_->done()) serving_forever_->cancel();
+    serving_forever_.reset();
+    if (active_ == 0) wakeup();
+  }
+
+  Task<void> wait_closed() override {
+    if (woken_) co_return;
+    Future<void> waiter(loop_);
+    waiters_.push_back(waiter);
+    co_await waiter;
+  }
+
+  Task<void> serve_forever() override {
+    if (serving_forever_) throw RuntimeError("server is already being awaited on serve_forever()");
+    if (closed_) throw RuntimeError("server is closed");
+    start_serving();
+    serving_forever_.emplace(loop_);
+    Future<void> fut = *serving_forever_;
+    auto self = shared_from_this();
+    std::exception_ptr cancelled;
+    try {
+      co_await fut;
+    } catch (const CancelledError&) {
+      cancelled = std::current_exception();
+    }
+    serving_forever_.reset();
+    close();
+    co_await wait_closed();
+    if (cancelled) std::rethrow_exception(cancelled);
+  }
+
+  void start_serving() override {
+    if (serving_ || closed_) return;
+    serving_ = true;
+    for (int fd : fds_) {
+      loop_.add_reader(fd, [self = shared_from_this(), fd] { self->accept_ready(fd); });
+    }
+  }
+
+  bool is_serving() const override { return serving_; }
+  std::vector<SocketAddress> sockets() const override {
+    return closed_ ? std::vector<SocketAddress>{} : addrs_;
+  }
+  EventLoop& get_loop() const override { return loop_; }
+
+ private:
+  void wakeup() {
+    woken_ = true;
+    auto waiters = std::move(waiters_);
+    waiters_.clear();
+    for (auto& w : waiters) {
+      if (!w.done()) w.set_result();
+    }
+  }
+
+  void accept_ready(int fd) {
+    for (int i = 0; i < backlog_ && !closed_; ++i) {
+      int cfd = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (cfd < 0) {
+        const int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == ECONNABORTED) return;
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+          // Out of descriptors: stop accepting for a second, as asyncio does.
+          loop_.call_exception_handler(
+              {"socket.accept() out of system resource", make_os_error(err, "accept"), {}});
+          for (int lfd : fds_) loop_.remove_reader(lfd);
+          serving_ = false;
+          loop_.call_later(1.0, [self = shared_from_this()] { self->start_serving(); });
+          return;
+        }
+        loop_.call_exception_handler({"socket.accept() failed", make_os_error(err, "accept"), {}});
+        return;
+      }
+      int one = 1;
+      setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      std::shared_ptr<Protocol> protocol;
+      try {
+        protocol = factory_();
+      } catch (...) {
+        ::close(cfd);
+        loop_.call_exception_handler(
+            {"Error on transport creation for incoming connection", std::current_exception(), {}});
+        continue;
+      }
+      ++active_;
+      std::weak_ptr<EpollServer> weak = weak_from_this();
+      auto transport = std::make_shared<FdTransport>(
+          loop_, cfd, FdTransport::Kind::kSocket, std::move(protocol), [weak] {
+            if (auto s = weak.lock()) s->detach();
+          });
+      transport->start();
+    }
+  }
+
+  void detach() {
+    if (active_ > 0) --active_;
+    if (active_ == 0 && closed_) wakeup();
+  }
+
+  EpollLoop& loop_;
+  ProtocolFactory factory_;
+  std::vector<int> fds_;
+  std::vector<SocketAddress> addrs_;
+  int backlog_;
+  size_t active_ = 0;
+  bool serving_ = false;
+  bool closed_ = false;
+  bool woken_ = false;
+  std::vector<Future<void>> waiters_;
+  std::optional<Future<void>> serving_forever_;
+};
+
+// asyncio's _SelectorDatagramTransport.
+class EpollDatagramTransport final : public DatagramTransport,
+                                     public std::enable_shared_from_this<EpollDatagramTransport> {
+ public:
+  EpollDatagramTransport(EpollLoop& loop, int fd, std::shared_ptr<DatagramProtocol> protocol,
+                         std::optional<SocketAddress> remote)
+      : loop_(loop), fd_(fd), protocol_(std::move(protocol)), remote_(std::move(remote)) {
+    sock_ = epoll_internal::sock_of(fd_);
+  }
+  ~EpollDatagramTransport() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void start(Future<void> waiter) {
+    auto self = shared_from_this();
+    loop_.call_soon([self] {
+      if (!self->protocol_) return;
+      self->connected_ = true;
+      self->protocol_->connection_made(self);
+    });
+    loop_.call_soon([self] {
+      if (self->closing_ || self->fd_ < 0) return;
+      self->reading_ = true;
+      self->loop_.add_reader(self->fd_, [self] { self->read_ready(); });
+    });
+    loop_.call_soon([waiter]() mutable {
+      if (!waiter.done()) waiter.set_result();
+    });
+  }
+
+  void close() override {
+    if (closing_) return;
+    closing_ = true;
+    stop_reading();
+    if (buffer_.empty()) {
+      ++conn_lost_;
+      loop_.call_soon([self = shared_from_this()] { self->call_connection_lost(nullptr); });
+    }
+  }
+  bool is_closing() const override { return closing_; }
+  ExtraInfo get_extra_info(std::string_view name) const override {
+    if (name == "sockname") return sock_;
+    if (name == "peername" && remote_) return *remote_;
+    if (name == "socket" && fd_ >= 0) return fd_;
+    return std::monostate{};
+  }
+  void abort() override { force_close(nullptr); }
+  size_t get_write_buffer_size() const override { return buffer_size_; }
+
+  void sendto(std::string_view data, std::optional<SocketAddress> addr) override {
+    if (addr && remote_ && !(addr->host == remote_->host && addr->port == remote_->port)) {
+      throw ValueError(absl::StrCat("Invalid address: must be None or ", py_addr(*remote_)));
+    }
+    if (!addr && !remote_) throw ValueError("sendto: no address and the endpoint is not connected");
+    if (conn_lost_ || fd_ < 0) {
+      ++conn_lost_;
+      return;
+    }
+    if (buffer_.empty()) {
+      ssize_t n = send_one(data, remote_ ? std::nullopt : addr);
+      if (n >= 0) return;
+      const int err = errno;
+      if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+        error(err, addr ? *addr : *remote_);
+        return;
+      }
+      loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); });
+    }
+    buffer_.emplace_back(std::string(data), remote_ ? std::nullopt : addr);
+    buffer_size_ += data.size();
+  }
+
+ private:
+  ssize_t send_one(std::string_view data, const std::optional<SocketAddress>& addr) {
+    if (!addr) return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!epoll_internal::to_sockaddr(*addr, &ss, &len)) {
+      throw ValueError(absl::StrCat("sendto: not a numeric address: ", addr->host));
+    }
+    return ::sendto(fd_, data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ss),
+                    len);
+  }
+
+  void error(int err, const SocketAddress& peer) {
+    if (protocol_) protocol_->error_received(make_os_error(err, "datagram", peer.to_string()));
+  }
+
+  void read_ready() {
+    if (closing_ || fd_ < 0) return;
+    std::string data(65536, '\0');
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    ssize_t n = ::recvfrom(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&ss), &len);
+    if (n < 0) {
+      const int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return;
+      error(err, remote_ ? *remote_ : SocketAddress{});
+      return;
+    }
+    data.resize(static_cast<size_t>(n));
+    protocol_->datagram_received(std::move(data),
+                                 epoll_internal::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len));
+  }
+
+  void write_ready() {
+    while (!buffer_.empty() && fd_ >= 0) {
+      auto& [data, addr] = buffer_.front();
+      ssize_t n = send_one(data, addr);
+      if (n < 0) {
+        const int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return;
+        error(err, addr ? *addr : remote_ ? *remote_ : SocketAddress{});
+      }
+      buffer_size_ -= data.size();
+      buffer_.pop_front();
+    }
+    loop_.remove_writer(fd_);
+    if (closing_ && !conn_lost_) {
+      ++conn_lost_;
+      call_connection_lost(nullptr);
+    }
+  }
+
+  void stop_reading() {
+    if (reading_) loop_.remove_reader(fd_);
+    reading_ = false;
+  }
+
+  void force_close(std::exception_ptr exc) {
+    if (conn_lost_) return;
+    if (!buffer_.empty()) {
+      buffer_.clear();
+      buffer_size_ = 0;
+      loop_.remove_writer(fd_);
+    }
+    closing_ = true;
+    stop_reading();
+    ++conn_lost_;
+    loop_.call_soon([self = shared_from_this(), exc] { self->call_connection_lost(exc); });
+  }
+
+  void call_connection_lost(std::exception_ptr exc) {
+    if (fd_ < 0) return;
+    auto protocol = std::move(protocol_);
+    protocol_ = nullptr;
+    stop_reading();
+    loop_.remove_writer(fd_);
+    ::close(fd_);
+    fd_ = -1;
+    if (connected_ && protocol) protocol->connection_lost(std::move(exc));
+  }
+
+  EpollLoop& loop_;
+  int fd_;
+  std::shared_ptr<DatagramProtocol> protocol_;
+  std::optional<SocketAddress> remote_;
+  SocketAddress sock_;
+  std::deque<std::pair<std::string, std::optional<SocketAddress>>> buffer_;
+  size_t buffer_size_ = 0;
+  int conn_lost_ = 0;
+  bool closing_ = false;
+  bool reading_ = false;
+  bool connected_ = false;
+};
+
+std::vector<AddrInfo> blocking_getaddrinfo(const std::string& host, int port, int family,
+                                           int socktype, int flags) {
+  addrinfo hints{};
+  hints.ai_family = family;
+  hints.ai_socktype = socktype;
+  hints.ai_flags = flags;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
+  if (rc != 0) {
+    throw OSError(rc, absl::StrCat("[Errno ", rc, "] ", gai_strerror(rc), ": ", host));
+  }
+  std::vector<AddrInfo> out;
+  for (addrinfo* p = res; p; p = p->ai_next) {
+    AddrInfo info;
+    info.family = p->ai_family;
+    info.socktype = p->ai_socktype;
+    info.protocol = p->ai_protocol;
+    info.address = epoll_internal::from_sockaddr(p->ai_addr, p->ai_addrlen);
+    if (info.address.family == AF_UNSPEC) continue;
+    bool dup = false;
+    for (const auto& o : out) {
+      dup = dup || (o.address == info.address && o.socktype == info.socktype);
+    }
+    if (!dup) out.push_back(std::move(info));
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
+std::pair<std::string, int> must(const std::optional<std::pair<std::string, int>>& a) { return *a; }
+
+}  // namespace
+
+Task<std::vector<AddrInfo>> EpollNetwork::getaddrinfo(std::string host, int port, int family,
+                                                      int socktype, int flags) {
+  // Numeric hosts need no resolver (asyncio's _ipaddr_info shortcut).
+  for (int fam : {AF_INET, AF_INET6}) {
+    if (family != AF_UNSPEC && family != fam) continue;
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!host.empty() && epoll_internal::to_sockaddr(SocketAddress{fam, host, port}, &ss, &len)) {
+      AddrInfo info;
+      info.family = fam;
+      info.socktype = socktype;
+      info.protocol = socktype == SOCK_DGRAM ? IPPROTO_UDP : socktype == SOCK_STREAM ? IPPROTO_TCP : 0;
+      info.address = epoll_internal::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+      co_return std::vector<AddrInfo>{info};
+    }
+  }
+  auto resolved = run_in_executor(blocking_getaddrinfo, host, port, family, socktype, flags);
+  co_return co_await std::move(resolved);
+}
+
+Task<int> EpollNetwork::connect_one(AddrInfo info, std::optional<SocketAddress> local) {
+  FdGuard fd(::socket(info.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) throw_os_error(errno, "socket");
+  int one = 1;
+  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  sockaddr_storage ss;
+  socklen_t len;
+  if (local) {
+    if (!epoll_internal::to_sockaddr(*local, &ss, &len)) {
+      throw ValueError(absl::StrCat("local_addr is not a numeric address: ", local->host));
+    }
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+      throw_os_error(errno, absl::StrCat("error while attempting to bind on address ",
+                                         py_addr(*local)));
+    }
+  }
+  epoll_internal::to_sockaddr(info.address, &ss, &len);
+  const std::string peer = info.address.to_string();
+  int rc;
+  do {
+    rc = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    if (errno != EINPROGRESS) throw_os_error(errno, "Connect call failed", peer);
+    co_await wait_writable(loop_, fd.get());
+    int err = 0;
+    socklen_t errlen = sizeof(err);
+    getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &errlen);
+    if (err != 0) throw_os_error(err, "Connect call failed", peer);
+  }
+  co_return fd.release();
+}
+
+Task<std::shared_ptr<Transport>> EpollNetwork::create_connection(ProtocolFactory factory,
+                                                                 std::string host, int port,
+                                                                 ConnectionOptions options) {
+  auto infos = co_await getaddrinfo(host, port, options.family, SOCK_STREAM, 0);
+  if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+  std::vector<std::exception_ptr> errors;
+  int fd = -1;
+  for (const auto& info : infos) {
+    try {
+      fd = co_await connect_one(info, options.local_addr);
+      break;
+    } catch (const OSError&) {
+      errors.push_back(std::current_exception());
+    }
+  }
+  if (fd < 0) {
+    // As asyncio: one error, or several with the same text, is raised as is.
+    std::vector<std::string> texts;
+    for (auto& e : errors) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        texts.push_back(x.what());
+      }
+    }
+    bool same = true;
+    for (auto& t : texts) same = same && t == texts[0];
+    if (same) std::rethrow_exception(errors[0]);
+    throw OSError(EHOSTUNREACH, absl::StrCat("Multiple exceptions: ", absl::StrJoin(texts, ", ")));
+  }
+  FdGuard guard(fd);
+  std::shared_ptr<Protocol> protocol = factory();
+  auto transport = std::make_shared<FdTransport>(loop_, guard.release(), FdTransport::Kind::kSocket,
+                                                 std::move(protocol));
+  Future<void> waiter(loop_);
+  transport->start(waiter);
+  try {
+    co_await waiter;
+  } catch (const CancelledError&) {
+    transport->abort();
+    throw;
+  }
+  co_return transport;
+}
+
+Task<std::shared_ptr<Server>> EpollNetwork::create_server(ProtocolFactory factory,
+                                                          std::string host, int port,
+                                                          ServerOptions options) {
+  auto infos = co_await getaddrinfo(host, port, options.family, SOCK_STREAM, AI_PASSIVE);
+  if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+  std::vector<FdGuard> fds;
+  for (const auto& info : infos) {
+    FdGuard fd(::socket(info.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (fd.get() < 0) throw_os_error(errno, "socket");
+    int one = 1;
+    if (options.reuse_address) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (options.reuse_port) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (info.family == AF_INET6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    sockaddr_storage ss;
+    socklen_t len;
+    epoll_internal::to_sockaddr(info.address, &ss, &len);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+      throw_os_error(errno, absl::StrCat("error while attempting to bind on address ",
+                                         py_addr(info.address)));
+    }
+    if (::listen(fd.get(), options.backlog) < 0) throw_os_error(errno, "listen");
+    fds.push_back(std::move(fd));
+  }
+  std::vector<int> raw;
+  for (auto& fd : fds) raw.push_back(fd.release());
+  auto server = std::make_shared<EpollServer>(loop_, std::move(factory), std::move(raw),
+                                              options.backlog);
+  if (options.start_serving) server->start_serving();
+  co_return server;
+}
+
+Task<std::shared_ptr<DatagramTransport>> EpollNetwork::create_datagram_endpoint(
+    DatagramProtocolFactory factory, DatagramOptions options) {
+  std::optional<AddrInfo> local, remote;
+  int family = options.family;
+  if (options.local_addr) {
+    auto [host, port] = must(options.local_addr);
+    auto infos = co_await getaddrinfo(host, port, family, SOCK_DGRAM, AI_PASSIVE);
+    if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+    local = infos[0];
+    family = local->family;
+  }
+  if (options.remote_addr) {
+    auto [host, port] = must(options.remote_addr);
+    auto infos = co_await getaddrinfo(host, port, family, SOCK_DGRAM, 0);
+    if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+    remote = infos[0];
+    family = remote->family;
+  }
+  if (family == AF_UNSPEC) throw ValueError("unexpected address family");
+  FdGuard fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) throw_os_error(errno, "socket");
+  int one = 1;
+  if (options.reuse_port) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (options.allow_broadcast) setsockopt(fd.get(), SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+  sockaddr_storage ss;
+  socklen_t len;
+  if (local) {
+    epoll_internal::to_sockaddr(local->address, &ss, &len);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+      throw_os_error(errno, absl::StrCat("error while attempting to bind on address ",
+                                         py_addr(local->address)));
+    }
+  }
+  std::optional<SocketAddress> remote_addr;
+  if (remote) {
+    epoll_internal::to_sockaddr(remote->address, &ss, &len);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
+      throw_os_error(errno, "connect", remote->address.to_string());
+    }
+    remote_addr = remote->address;
+  }
+  auto protocol = factory();
+  auto transport = std::make_shared<EpollDatagramTransport>(loop_, fd.release(), std::move(protocol),
+                                                            remote_addr);
+  Future<void> waiter(loop_);
+  transport->start(waiter);
+  try {
+    co_await waiter;
+  } catch (const CancelledError&) {
+    transport->abort();
+    throw;
+  }
+  co_return transport;
+}
+
+}  // namespace weft

@@ -1,0 +1,36 @@
+// EpollNetwork: the real world's NetworkService — non-blocking sockets on the EpollLoop, TCP
+// through FdTransport, UDP through an internal datagram transport, getaddrinfo on the executor.
+// Owned by the loop; user code reaches it through the free functions of runtime/io/network.h.
+#ifndef WEFT_RUNTIME_EPOLL_EPOLL_NETWORK_H_
+#define WEFT_RUNTIME_EPOLL_EPOLL_NETWORK_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/epoll/epoll_loop.h"
+#include "runtime/io/network_service.h"
+
+namespace weft {
+
+class EpollNetwork final : public NetworkService {
+ public:
+  explicit EpollNetwork(EpollLoop& loop) : loop_(loop) {}
+
+  Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family, int socktype,
+                                          int flags) override;
+  Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory, std::string host,
+                                                     int port, ConnectionOptions options) override;
+  Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, int port,
+                                              ServerOptions options) override;
+  Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
+      DatagramProtocolFactory factory, DatagramOptions options) override;
+
+ private:
+  Task<int> connect_one(AddrInfo info, std::optional<SocketAddress> local);
+  EpollLoop& loop_;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_EPOLL_EPOLL_NETWORK_H_

@@ -1,0 +1,80 @@
+#include "runtime/epoll/thread_pool_executor.h"
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "runtime/errors.h"
+
+namespace weft {
+
+size_t ThreadPoolExecutor::default_max_workers() {
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::min<size_t>(32, cores + 4);
+}
+
+ThreadPoolExecutor::ThreadPoolExecutor(EventLoop& loop, size_t max_workers)
+    : loop_(loop), max_workers_(std::max<size_t>(1, max_workers)) {}
+
+ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(); }
+
+void ThreadPoolExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) {
+  bool spawn = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutdown_) throw RuntimeError("cannot schedule new futures after shutdown");
+    queue_.push_back(Job{std::move(work), std::move(done)});
+    spawn = queue_.size() > idle_ && threads_.size() < max_workers_;
+    cv_.Signal();
+  }
+  if (spawn) {
+    // Workers never take process signals meant for the loop thread (SIGCHLD, SIGINT).
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    threads_.emplace_back([this] { worker(); });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+}
+
+void ThreadPoolExecutor::set_max_workers(size_t n) {
+  absl::MutexLock lock(&mu_);
+  max_workers_ = std::max<size_t>(1, n);
+}
+
+size_t ThreadPoolExecutor::max_workers() const {
+  absl::MutexLock lock(&mu_);
+  return max_workers_;
+}
+
+void ThreadPoolExecutor::worker() {
+  mu_.Lock();
+  while (true) {
+    ++idle_;
+    while (queue_.empty() && !shutdown_) cv_.Wait(&mu_);
+    --idle_;
+    if (queue_.empty()) break;  // shut down and drained
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    mu_.Unlock();
+    job.work();
+    job.work = nullptr;  // the job's own state dies here, on this thread, before completion
+    loop_.call_soon_threadsafe(std::move(job.done));
+    mu_.Lock();
+  }
+  mu_.Unlock();
+}
+
+void ThreadPoolExecutor::shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    shutdown_ = true;
+    cv_.SignalAll();
+  }
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace weft

@@ -1,0 +1,30 @@
+// weft::ExecutorService: the world's default executor (asyncio's ThreadPoolExecutor). The real
+// world runs jobs on a thread pool; the simulated world runs them on the loop thread and completes
+// them at a chosen virtual time. Users call run_in_executor / to_thread (runtime/io/executor.h).
+#ifndef WEFT_RUNTIME_IO_EXECUTOR_SERVICE_H_
+#define WEFT_RUNTIME_IO_EXECUTOR_SERVICE_H_
+
+#include <cstddef>
+
+#include "absl/functional/any_invocable.h"
+
+namespace weft {
+
+class ExecutorService {
+ public:
+  virtual ~ExecutorService() = default;
+  // Runs `work` off the loop (on any thread), then `done` on the loop thread. `work` must not
+  // touch loop-owned state (futures, tasks); `done` may. Both closures are only ever moved, never
+  // copied, so loop-owned references inside `done` are not counted on another thread. `done` is
+  // dropped unrun if the loop closes first. Throws RuntimeError after shutdown().
+  virtual void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) = 0;
+  // The most jobs that run at once (asyncio's default: min(32, cores + 4)).
+  virtual void set_max_workers(size_t n) = 0;
+  virtual size_t max_workers() const = 0;
+  // Waits for every submitted job to finish; later submits throw RuntimeError.
+  virtual void shutdown() = 0;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_IO_EXECUTOR_SERVICE_H_

@@ -1,0 +1,75 @@
+// weft::NetworkService: the world's network (DESIGN.md §3): the epoll world opens real sockets,
+// the simulated world fakes hosts and links. Users call the free functions of
+// runtime/io/network.h and runtime/io/streams.h, which dispatch to the running loop's service.
+#ifndef WEFT_RUNTIME_IO_NETWORK_SERVICE_H_
+#define WEFT_RUNTIME_IO_NETWORK_SERVICE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/io/datagram_protocol.h"
+#include "runtime/io/datagram_transport.h"
+#include "runtime/io/protocol.h"
+#include "runtime/io/server.h"
+#include "runtime/io/socket_address.h"
+#include "runtime/io/transport.h"
+#include "runtime/task.h"
+
+namespace weft {
+
+// One result of getaddrinfo.
+struct AddrInfo {
+  int family = AF_UNSPEC;
+  int socktype = 0;
+  int protocol = 0;
+  SocketAddress address;
+};
+
+struct ConnectionOptions {
+  int family = AF_UNSPEC;  // restrict resolution to AF_INET / AF_INET6
+  std::optional<SocketAddress> local_addr;  // bind before connecting
+};
+
+struct ServerOptions {
+  int family = AF_UNSPEC;
+  int backlog = 100;
+  bool reuse_address = true;
+  bool reuse_port = false;
+  bool start_serving = true;
+};
+
+struct DatagramOptions {
+  // (host, port) to bind; port 0 picks an ephemeral port.
+  std::optional<std::pair<std::string, int>> local_addr;
+  // (host, port) to connect to: sendto() may omit the address, and only its datagrams arrive.
+  std::optional<std::pair<std::string, int>> remote_addr;
+  int family = AF_UNSPEC;
+  bool reuse_port = false;
+  bool allow_broadcast = false;
+};
+
+class NetworkService {
+ public:
+  virtual ~NetworkService() = default;
+  // Resolves `host` (numeric hosts at once; names off the loop thread, as asyncio). Throws
+  // OSError (errno holds the EAI_* code) when resolution fails.
+  virtual Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family,
+                                                  int socktype, int flags) = 0;
+  // Connects to the first address of `host` that accepts; raises the last connect error
+  // (ConnectionRefusedError, ...) when none does. On success `factory()` is called once and its
+  // protocol gets connection_made on the next iteration. A cancelled call closes the socket.
+  virtual Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory,
+                                                             std::string host, int port,
+                                                             ConnectionOptions options) = 0;
+  // Listens on every address of `host` ("" = all interfaces); `factory()` per connection.
+  virtual Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host,
+                                                      int port, ServerOptions options) = 0;
+  virtual Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
+      DatagramProtocolFactory factory, DatagramOptions options) = 0;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_IO_NETWORK_SERVICE_H_

@@ -1,0 +1,155 @@
+#include "runtime/io/stream_reader.h"
+
+#include "absl/strings/str_cat.h"
+#include "runtime/errors.h"
+#include "runtime/event_loop.h"
+
+namespace weft {
+
+StreamReader::StreamReader(size_t limit) : limit_(limit) {
+  if (limit == 0) throw ValueError("Limit cannot be <= 0");
+}
+
+void StreamReader::set_transport(std::weak_ptr<ReadTransport> transport) {
+  transport_ = std::move(transport);
+}
+
+void StreamReader::wakeup_waiter() {
+  if (waiter_ && !waiter_->done()) waiter_->set_result();
+}
+
+void StreamReader::maybe_resume_transport() {
+  if (paused_ && buffer_.size() <= limit_) {
+    paused_ = false;
+    if (auto t = transport_.lock()) t->resume_reading();
+  }
+}
+
+void StreamReader::feed_eof() {
+  eof_ = true;
+  wakeup_waiter();
+}
+
+void StreamReader::set_exception(std::exception_ptr exc) {
+  exception_ = exc;
+  if (waiter_ && !waiter_->done()) waiter_->set_exception(exc);
+}
+
+void StreamReader::feed_data(std::string_view data) {
+  if (data.empty()) return;
+  buffer_.append(data);
+  wakeup_waiter();
+  if (!paused_ && buffer_.size() > 2 * limit_) {
+    if (auto t = transport_.lock()) {
+      t->pause_reading();
+      paused_ = true;
+    }
+  }
+}
+
+Task<void> StreamReader::wait_for_data(const char* func_name) {
+  if (waiter_) {
+    throw RuntimeError(absl::StrCat(
+        func_name, "() called while another coroutine is already waiting for incoming data"));
+  }
+  if (paused_) {
+    paused_ = false;
+    if (auto t = transport_.lock()) t->resume_reading();
+  }
+  waiter_.emplace(get_running_loop());
+  Future<void> w = *waiter_;
+  struct Clear {
+    std::optional<Future<void>>& w;
+    ~Clear() { w.reset(); }
+  } clear{waiter_};
+  co_await w;
+}
+
+std::string StreamReader::take(size_t n) {
+  std::string out = buffer_.substr(0, n);
+  buffer_.erase(0, n);
+  maybe_resume_transport();
+  return out;
+}
+
+Task<std::string> StreamReader::read(long n) {
+  if (exception_) std::rethrow_exception(exception_);
+  if (n == 0) co_return std::string();
+  if (n < 0) {
+    std::string all;
+    while (true) {
+      std::string block = co_await read(static_cast<long>(limit_));
+      if (block.empty()) break;
+      all += block;
+    }
+    co_return all;
+  }
+  if (buffer_.empty() && !eof_) co_await wait_for_data("read");
+  co_return take(static_cast<size_t>(n));
+}
+
+Task<std::string> StreamReader::readexactly(size_t n) {
+  if (exception_) std::rethrow_exception(exception_);
+  if (n == 0) co_return std::string();
+  while (buffer_.size() < n) {
+    if (eof_) {
+      std::string partial = std::move(buffer_);
+      buffer_.clear();
+      throw IncompleteReadError(std::move(partial), n);
+    }
+    co_await wait_for_data("readexactly");
+  }
+  co_return take(n);
+}
+
+Task<std::string> StreamReader::readuntil(std::string separator) {
+  const size_t seplen = separator.size();
+  if (seplen == 0) throw ValueError("Separator should be at least one-byte string");
+  if (exception_) std::rethrow_exception(exception_);
+  size_t offset = 0;
+  size_t isep;
+  while (true) {
+    const size_t buflen = buffer_.size();
+    if (buflen - offset >= seplen) {
+      isep = buffer_.find(separator, offset);
+      if (isep != std::string::npos) break;
+      offset = buflen + 1 - seplen;
+      if (offset > limit_) {
+        throw LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
+      }
+    }
+    if (eof_) {
+      std::string partial = std::move(buffer_);
+      buffer_.clear();
+      throw IncompleteReadError(std::move(partial), std::nullopt);
+    }
+    co_await wait_for_data("readuntil");
+  }
+  if (isep > limit_) {
+    throw LimitOverrunError("Separator is found, but chunk is longer than limit", isep);
+  }
+  co_return take(isep + seplen);
+}
+
+Task<std::string> StreamReader::readline() {
+  const std::string sep = "\n";
+  std::optional<size_t> overrun;
+  std::string message;
+  try {
+    co_return co_await readuntil(sep);
+  } catch (IncompleteReadError& e) {
+    co_return std::move(e.partial);
+  } catch (const LimitOverrunError& e) {
+    overrun = e.consumed;
+    message = e.what();
+  }
+  if (buffer_.compare(*overrun, sep.size(), sep) == 0) {
+    buffer_.erase(0, *overrun + sep.size());
+  } else {
+    buffer_.clear();
+  }
+  maybe_resume_transport();
+  throw ValueError(message);
+}
+
+}  // namespace weft

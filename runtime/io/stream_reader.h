@@ -1,0 +1,69 @@
+// weft::StreamReader: asyncio.StreamReader — buffered reads from a connection or a child's pipe.
+// One coroutine may wait at a time (RuntimeError otherwise). The buffer is bounded: above twice
+// the limit the transport is paused until reads bring it back under the limit.
+// A cancelled read consumes nothing: the bytes stay buffered for the next read.
+#ifndef WEFT_RUNTIME_IO_STREAM_READER_H_
+#define WEFT_RUNTIME_IO_STREAM_READER_H_
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/future.h"
+#include "runtime/io/read_transport.h"
+#include "runtime/task.h"
+
+namespace weft {
+
+inline constexpr size_t kDefaultStreamLimit = 64 * 1024;  // asyncio's _DEFAULT_LIMIT
+
+class StreamReader {
+ public:
+  explicit StreamReader(size_t limit = kDefaultStreamLimit);
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
+
+  // Up to `n` bytes (at least one unless at EOF, where it returns ""). n < 0 reads to EOF.
+  Task<std::string> read(long n = -1);
+  // One line including "\n"; at EOF the partial last line (or ""). A line longer than the
+  // limit raises ValueError, and the buffer drops it (as asyncio).
+  Task<std::string> readline();
+  // Exactly `n` bytes, or IncompleteReadError (with the bytes that came) at EOF.
+  Task<std::string> readexactly(size_t n);
+  // Bytes up to and including `separator`. IncompleteReadError at EOF (the buffer is consumed);
+  // LimitOverrunError when the separator is not within the limit (the buffer is kept).
+  Task<std::string> readuntil(std::string separator = "\n");
+  // True when EOF was fed and the buffer is empty.
+  bool at_eof() const { return eof_ && buffer_.empty(); }
+  size_t limit() const { return limit_; }
+
+  // The producer's side (protocols call these).
+  void feed_data(std::string_view data);
+  void feed_eof();
+  void set_exception(std::exception_ptr exc);
+  std::exception_ptr exception() const { return exception_; }
+  // The transport to pause when the buffer grows too large (held weakly).
+  void set_transport(std::weak_ptr<ReadTransport> transport);
+  size_t buffered() const { return buffer_.size(); }
+
+ private:
+  Task<void> wait_for_data(const char* func_name);
+  void wakeup_waiter();
+  void maybe_resume_transport();
+  std::string take(size_t n);
+
+  size_t limit_;
+  std::string buffer_;
+  bool eof_ = false;
+  bool paused_ = false;
+  std::optional<Future<void>> waiter_;
+  std::exception_ptr exception_;
+  std::weak_ptr<ReadTransport> transport_;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_IO_STREAM_READER_H_
