@@ -70,8 +70,8 @@ Task<void> Barrier::abort() {
 }
 
 std::string Barrier::describe_wait(const char*) const {
-  const char* state = state_ == State::kFilling    ? "filling"
-                      : state_ == State::kDraining ? "draining"
+  const char* state = state_ == State::kFilling     ? "filling"
+                      : state_ == State::kDraining  ? "draining"
                       : state_ == State::kResetting ? "resetting"
                                                     : "broken";
   return absl::StrCat("Barrier.wait", internal::name_part(name_), " (", n_waiting(), "/", parties_,

@@ -17,8 +17,7 @@ class LifoQueue final : public internal::BasicQueue<T, internal::LifoStorage<T>>
  public:
   // `maxsize` 0 means unbounded; `name` appears in deadlock reports.
   explicit LifoQueue(size_t maxsize = 0, std::string name = {})
-      : internal::BasicQueue<T, internal::LifoStorage<T>>("LifoQueue", maxsize,
-                                                          std::move(name)) {}
+      : internal::BasicQueue<T, internal::LifoStorage<T>>("LifoQueue", maxsize, std::move(name)) {}
 };
 
 }  // namespace weft

@@ -47,7 +47,7 @@ void Lock::release() {
 }
 
 std::string Lock::describe_wait(const char* op) const {
-  std::string state = !locked_ ? "free"
+  std::string state = !locked_  ? "free"
                       : holder_ ? absl::StrCat("held by task '", holder_.get_name(), "'")
                                 : "held";
   return absl::StrCat(op, internal::name_part(name_), " (", state, ", ",

@@ -86,8 +86,8 @@ Task<void> TaskGroup::exit(std::exception_ptr error) {
   while (!tasks_.empty()) {
     if (!on_completed_) {
       const internal::WaitDescriber* describer = this;
-      on_completed_ =
-          internal::make_ref<internal::SyncWaiter>(&parent_.get_loop(), describer, "TaskGroup.exit");
+      on_completed_ = internal::make_ref<internal::SyncWaiter>(&parent_.get_loop(), describer,
+                                                               "TaskGroup.exit");
     }
     try {
       co_await internal::wait_on(on_completed_);

@@ -42,13 +42,12 @@ class TaskGroup final : private internal::WaitDescriber {
   // ("TaskGroup.exit on 'workers' (2 tasks running)"). The body is the only place that may
   // hold the group; it must not keep a reference past its own end.
   template <class F>
-    requires std::is_invocable_r_v<Task<void>, F&, TaskGroup&>
-  static Task<void> run(F body) {
+  requires std::is_invocable_r_v<Task<void>, F&, TaskGroup&> static Task<void> run(F body) {
     return run(std::string(), std::move(body));
   }
   template <class F>
-    requires std::is_invocable_r_v<Task<void>, F&, TaskGroup&>
-  static Task<void> run(std::string name, F body) {
+  requires std::is_invocable_r_v<Task<void>, F&, TaskGroup&> static Task<void> run(std::string name,
+                                                                                   F body) {
     TaskGroup group(std::move(name));
     group.enter();
     std::exception_ptr error;

@@ -79,8 +79,8 @@ TYPED_TEST(BarrierTest, IsReusableRoundAfterRound) {
     co_return log;
   };
   EXPECT_EQ(TypeParam::run(body()),
-            (Log{"c round 0 index 1", "a round 0 index 0", "c round 1 index 1",
-                 "a round 1 index 0", "c round 2 index 1", "a round 2 index 0"}));
+            (Log{"c round 0 index 1", "a round 0 index 0", "c round 1 index 1", "a round 1 index 0",
+                 "c round 2 index 1", "a round 2 index 0"}));
 }
 
 TYPED_TEST(BarrierTest, SinglePartyNeverWaits) {

@@ -38,9 +38,8 @@ TYPED_TEST(BoundedSemaphoreTest, ReleaseAboveTheBoundRaisesValueError) {
     }
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"BoundedSemaphore released too many times", "value=2",
-                 "via base: BoundedSemaphore released too many times"}));
+  EXPECT_EQ(TypeParam::run(body()), (Log{"BoundedSemaphore released too many times", "value=2",
+                                         "via base: BoundedSemaphore released too many times"}));
 }
 
 TYPED_TEST(BoundedSemaphoreTest, WaitsAndDescribesLikeASemaphore) {

@@ -110,9 +110,8 @@ TYPED_TEST(ConditionTest, NotifyAllWakesEveryWaiterWhichThenTakeTheLockInTurn) {
     co_await w1;
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"Condition.wait on 'c' (2 waiters)", "releasing", "w0 notified locked=1",
-                 "w1 notified locked=1"}));
+  EXPECT_EQ(TypeParam::run(body()), (Log{"Condition.wait on 'c' (2 waiters)", "releasing",
+                                         "w0 notified locked=1", "w1 notified locked=1"}));
 }
 
 TYPED_TEST(ConditionTest, WaitForReturnsOnceThePredicateHolds) {
@@ -156,8 +155,8 @@ TYPED_TEST(ConditionTest, CancelledWaiterReacquiresTheLockBeforeRaising) {
     log.push_back(absl::StrCat("locked=", c.locked(), " w cancelled=", w.cancelled()));
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()), (Log{"main releases, w done=0", "w cancelled locked=1",
-                                         "locked=0 w cancelled=1"}));
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"main releases, w done=0", "w cancelled locked=1", "locked=0 w cancelled=1"}));
 }
 
 TYPED_TEST(ConditionTest, NotifiedWaiterThatIsCancelledPassesTheNotificationOn) {

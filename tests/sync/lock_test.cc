@@ -126,9 +126,8 @@ TYPED_TEST(LockTest, WaiterCancelledWhileWaitingLeavesNoTrace) {
     log.push_back(absl::StrCat("locked=", lock.locked(), " t1 cancelled=", t1.cancelled()));
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"t1 cancelled", "locked=0", "main acquired", "main releases",
-                 "locked=0 t1 cancelled=1"}));
+  EXPECT_EQ(TypeParam::run(body()), (Log{"t1 cancelled", "locked=0", "main acquired",
+                                         "main releases", "locked=0 t1 cancelled=1"}));
 }
 
 TYPED_TEST(LockTest, WaiterCancelledAfterBeingHandedTheLockPassesItOn) {
@@ -170,9 +169,8 @@ TYPED_TEST(LockTest, ScopedGuardReleasesAtTheEndOfItsScope) {
     log.push_back(absl::StrCat("released early locked=", lock.locked(), " owns=", guard.owns()));
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"in scope locked=1 owns=1", "after scope locked=0", "boom locked=0",
-                 "released early locked=0 owns=0"}));
+  EXPECT_EQ(TypeParam::run(body()), (Log{"in scope locked=1 owns=1", "after scope locked=0",
+                                         "boom locked=0", "released early locked=0 owns=0"}));
 }
 
 TYPED_TEST(LockTest, GuardsSerialiseTasks) {
@@ -214,9 +212,8 @@ TYPED_TEST(LockTest, WaiterDescribesTheHolder) {
     co_await w2;
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"Lock.acquire on 'a' (held by task 'worker-1', 1 waiter)", "w2 acquired",
-                 "w2 releases"}));
+  EXPECT_EQ(TypeParam::run(body()), (Log{"Lock.acquire on 'a' (held by task 'worker-1', 1 waiter)",
+                                         "w2 acquired", "w2 releases"}));
 }
 
 // Two tasks take two locks in opposite orders with a yield in between: the simulated loop finds

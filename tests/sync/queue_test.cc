@@ -416,11 +416,10 @@ TYPED_TEST(QueueTest, WaitersDescribeWhatTheyWaitFor) {
     co_await j;
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"Queue.get on 'jobs' (empty, 2 getters)", "g1 got 1",
-                 "Queue.get on 'jobs' (empty, 1 getter)", "g2 got 2",
-                 "Queue.put on 'jobs' (full 1/1, 1 putter)", "p put 4",
-                 "Queue.join on 'jobs' (4 unfinished items)", "joined"}));
+  EXPECT_EQ(TypeParam::run(body()), (Log{"Queue.get on 'jobs' (empty, 2 getters)", "g1 got 1",
+                                         "Queue.get on 'jobs' (empty, 1 getter)", "g2 got 2",
+                                         "Queue.put on 'jobs' (full 1/1, 1 putter)", "p put 4",
+                                         "Queue.join on 'jobs' (4 unfinished items)", "joined"}));
 }
 
 TYPED_TEST(QueueTest, MoveOnlyItems) {

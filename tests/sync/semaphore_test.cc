@@ -98,8 +98,8 @@ TYPED_TEST(SemaphoreTest, AtMostValueHoldersAndFifoService) {
     co_return log;
   };
   EXPECT_EQ(TypeParam::run(body()),
-            (Log{"a acquired", "b acquired", "a releases", "b releases", "c acquired",
-                 "d acquired", "c releases", "d releases", "value=2"}));
+            (Log{"a acquired", "b acquired", "a releases", "b releases", "c acquired", "d acquired",
+                 "c releases", "d releases", "value=2"}));
 }
 
 TYPED_TEST(SemaphoreTest, NewcomerQueuesBehindAWokenWaiter) {
@@ -193,7 +193,8 @@ TYPED_TEST(SemaphoreTest, EachReleaseWakesOneWaiterInOrder) {
     co_await t3;
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()), (Log{"t1 acquired", "t2 acquired", "t3 done=0", "t3 acquired"}));
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"t1 acquired", "t2 acquired", "t3 done=0", "t3 acquired"}));
 }
 
 TYPED_TEST(SemaphoreTest, ScopedGuardReleases) {

@@ -102,10 +102,10 @@ TYPED_TEST(TaskGroupTest, FirstFailureCancelsSiblingsAndBody) {
     log.push_back(absl::StrCat("parent cancelling=", current_task().cancelling()));
     co_return log;
   };
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"bad fails", "sibling cancelled", "body cancelled",
-                 "unhandled errors in a TaskGroup: [std::runtime_error: bad]",
-                 "parent cancelling=0"}));
+  EXPECT_EQ(
+      TypeParam::run(body()),
+      (Log{"bad fails", "sibling cancelled", "body cancelled",
+           "unhandled errors in a TaskGroup: [std::runtime_error: bad]", "parent cancelling=0"}));
 }
 
 TYPED_TEST(TaskGroupTest, EveryFailureIsCollectedInOrder) {
@@ -124,9 +124,10 @@ TYPED_TEST(TaskGroupTest, EveryFailureIsCollectedInOrder) {
     co_return log;
   };
   // z never finishes: the group cancels it after x's failure.
-  EXPECT_EQ(TypeParam::run(body()),
-            (Log{"x fails", "y fails",
-                 "unhandled errors in a TaskGroup: [std::runtime_error: x] [std::runtime_error: y]"}));
+  EXPECT_EQ(
+      TypeParam::run(body()),
+      (Log{"x fails", "y fails",
+           "unhandled errors in a TaskGroup: [std::runtime_error: x] [std::runtime_error: y]"}));
 }
 
 TYPED_TEST(TaskGroupTest, BodyFailureCancelsChildrenAndIsReported) {
@@ -340,8 +341,7 @@ TYPED_TEST(TaskGroupTest, ExitDescribesWhatItWaitsFor) {
     co_return log;
   };
   EXPECT_EQ(TypeParam::run(body()),
-            (Log{"TaskGroup.exit on 'workers' (2 tasks running)", "w1 cancelled",
-                 "w2 cancelled"}));
+            (Log{"TaskGroup.exit on 'workers' (2 tasks running)", "w1 cancelled", "w2 cancelled"}));
 }
 
 }  // namespace

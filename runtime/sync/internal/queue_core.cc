@@ -107,8 +107,8 @@ void QueueCore::shutdown(bool immediate) {
 std::string QueueCore::describe_wait(const char* op) const {
   std::string state;
   if (std::string_view(op) == "get") {
-    state = absl::StrCat(empty() ? "empty" : "not empty", ", ",
-                         count_of(getters_.pending(), "getter"));
+    state =
+        absl::StrCat(empty() ? "empty" : "not empty", ", ", count_of(getters_.pending(), "getter"));
   } else if (std::string_view(op) == "put") {
     state = absl::StrCat(full() ? "full " : "", size(), "/", maxsize_, ", ",
                          count_of(putters_.pending(), "putter"));

@@ -44,9 +44,7 @@ class SyncWaiter final : public FutureState<void> {
 };
 
 // Suspends the current task on `w`; throws CancelledError if the task is cancelled meanwhile.
-inline auto wait_on(const Ref<SyncWaiter>& w) {
-  return StateAwaiter<void, false, SyncWaiter>(w);
-}
+inline auto wait_on(const Ref<SyncWaiter>& w) { return StateAwaiter<void, false, SyncWaiter>(w); }
 
 // A FIFO of waiters (asyncio's `_waiters` deque). Detaches every waiter when destroyed.
 class WaiterList {
