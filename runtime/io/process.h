@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "runtime/io/internal/subprocess_stream_protocol.h"
+#include "runtime/io/process_lookup_error.h"
 #include "runtime/io/stream_reader.h"
 #include "runtime/io/stream_writer.h"
 #include "runtime/io/subprocess_transport.h"
