@@ -225,6 +225,7 @@ void EventLoop::register_task(internal::TaskBase* task) {
   task->live_next_ = live_head_;
   if (live_head_) live_head_->live_prev_ = task;
   live_head_ = task;
+  if (current_task_) task->group_ = current_task_->group_;
   if (observer_) observer_->on_task_created(task->id_, task->name());
 }
 
@@ -244,6 +245,25 @@ void EventLoop::unregister_live(internal::TaskBase* task) {
   if (task->live_next_) task->live_next_->live_prev_ = task->live_prev_;
   task->live_prev_ = task->live_next_ = nullptr;
 }
+
+size_t EventLoop::kill_group(uint16_t group) {
+  if (group == 0) throw ValueError("kill_group: group 0 holds every task outside a group");
+  std::vector<internal::Ref<internal::TaskBase>> victims;
+  for (auto* t = pending_head_; t; t = t->pending_next_) {
+    if (t->group_ == group) victims.emplace_back(t);
+  }
+  for (auto& t : victims) {
+    if (t.get() == current_task_) {
+      // A task cannot destroy its own running frame: it dies as soon as it next yields control.
+      call_soon([t] { t->kill(); });
+    } else {
+      t->kill();
+    }
+  }
+  return victims.size();
+}
+
+uint16_t EventLoop::current_group() const { return current_task_ ? current_task_->group_ : 0; }
 
 AnyTask EventLoop::current_task() const { return AnyTask(current_task_); }
 

@@ -115,6 +115,13 @@ class EventLoop {
     return false;
   }
 
+  // Task groups (see internal::TaskBase::group): kills every unfinished task of `group` (not
+  // 0) abruptly, in creation order, and returns how many. The calling task, if it is one of
+  // them, is killed on the next iteration instead (its frame is running now).
+  size_t kill_group(uint16_t group);
+  // The running task's group, 0 outside a task.
+  uint16_t current_group() const;
+
   // World services (DESIGN.md §3): what differs between the worlds beyond the clock and the
   // schedule. Each is an interface both worlds implement; null where a world lacks it.
   virtual NetworkService* network_service() { return nullptr; }

@@ -4,6 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "sim/net/network.h"
+#include "sim/proc/process_table.h"
+#include "sim/proc/sim_executor.h"
 
 namespace weft::sim {
 namespace {
@@ -78,6 +81,36 @@ SimLoop::~SimLoop() {
 }
 
 void SimLoop::count_step() { ++steps_; }
+
+Network& SimLoop::network() {
+  if (!network_) network_ = std::make_unique<Network>(*this);
+  return *network_;
+}
+ProcessTable& SimLoop::processes() {
+  if (!processes_) processes_ = std::make_unique<ProcessTable>(*this);
+  return *processes_;
+}
+SimExecutor& SimLoop::executor() {
+  if (!executor_) executor_ = std::make_unique<SimExecutor>(*this);
+  return *executor_;
+}
+NetworkService* SimLoop::network_service() { return &network(); }
+ProcessService* SimLoop::process_service() { return &processes(); }
+ExecutorService* SimLoop::executor_service() { return &executor(); }
+void SimLoop::shutdown_default_executor() {
+  if (executor_) executor_->shutdown();
+}
+
+uint16_t SimLoop::new_group() {
+  if (groups_ == UINT16_MAX) throw RuntimeError("SimLoop: more than 65535 task groups");
+  return ++groups_;
+}
+
+SimLoop& current_loop() {
+  auto* loop = dynamic_cast<SimLoop*>(&get_running_loop());
+  if (!loop) throw RuntimeError("the running event loop is not a simulated one");
+  return *loop;
+}
 
 void SimLoop::hash_event(uint8_t type, uint64_t a, uint64_t b) {
   unsigned char buf[25];

@@ -23,6 +23,10 @@
 
 namespace weft::sim {
 
+class Network;
+class ProcessTable;
+class SimExecutor;
+
 struct SimConfig {
   uint64_t seed = 0;
   Strategy strategy = Strategy::kFifo;
@@ -64,6 +68,18 @@ class SimLoop final : public EventLoop {
   Random& random() override { return random_; }
   bool buggify(const SourceLocation& site) override;
 
+  // The simulated world's services, created on first use and owned by the loop.
+  Network& network();
+  ProcessTable& processes();
+  SimExecutor& executor();
+  NetworkService* network_service() override;
+  ProcessService* process_service() override;
+  ExecutorService* executor_service() override;
+  void shutdown_default_executor() override;
+
+  // A fresh task group (see EventLoop::kill_group) for a simulated node; never 0.
+  uint16_t new_group();
+
   // Forwards the loop's events to `observer` too (the digest keeps the loop's own slot).
   void add_observer(LoopObserver* observer) { forward_ = observer; }
 
@@ -99,7 +115,15 @@ class SimLoop final : public EventLoop {
   ChoiceRandom random_{this};
   absl::btree_map<std::string, bool> buggify_sites_;
   std::thread::id owner_ = std::this_thread::get_id();
+  uint16_t groups_ = 0;
+  // Declared last: destroyed first, after close() has dropped every queued callback.
+  std::unique_ptr<Network> network_;
+  std::unique_ptr<ProcessTable> processes_;
+  std::unique_ptr<SimExecutor> executor_;
 };
+
+// The running loop as a SimLoop; RuntimeError when no loop runs or it is not simulated.
+SimLoop& current_loop();
 
 }  // namespace weft::sim
 

@@ -1,5 +1,7 @@
 #include "runtime/internal/task_base.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
 #include "runtime/event_loop.h"
@@ -99,6 +101,16 @@ void TaskBase::destroy_frame() noexcept {
     auto root = std::exchange(root_, {});
     root.destroy();
   }
+}
+
+void TaskBase::kill(std::string msg) {
+  if (done()) return;
+  Ref<TaskBase> keep(this);  // finish() drops the registry's reference
+  if (FutureCore* w = std::exchange(waiter_, nullptr); w && w->kind() != Kind::kTask) w->cancel();
+  must_cancel_ = false;
+  started_ = true;
+  destroy_frame();
+  finish(std::make_exception_ptr(CancelledError(std::move(msg))));
 }
 
 void TaskBase::finish(std::exception_ptr error) {

@@ -53,6 +53,16 @@ class TaskBase : public FutureCore {
   virtual void on_root_done() = 0;
   // Destroys the coroutine frame of a task that has not finished (loop close, node kill).
   void destroy_frame() noexcept;
+  // Ends the task abruptly, as a machine crash would: the frame is destroyed without running
+  // further (destructors of its locals run, no catch block does), a future it was waiting on is
+  // cancelled so queues and locks pass over it (an awaited task is left alone), and the task
+  // finishes as cancelled so its awaiters wake with CancelledError. No-op once done.
+  void kill(std::string msg = "killed");
+
+  // The task's group (0: none). A task created by a task inherits its group; the simulated
+  // world runs each node's tasks in one group, so killing a node kills exactly them.
+  uint16_t group() const noexcept { return group_; }
+  void set_group(uint16_t g) noexcept { group_ = g; }
   bool frame_alive() const noexcept { return static_cast<bool>(root_); }
 
  protected:
@@ -71,6 +81,7 @@ class TaskBase : public FutureCore {
   int cancel_requests_ = 0;
   bool must_cancel_ = false;
   bool started_ = false;
+  uint16_t group_ = 0;
   // Registry links: every task not yet done, in creation order (EventLoop::all_tasks).
   TaskBase* pending_prev_ = nullptr;
   TaskBase* pending_next_ = nullptr;
