@@ -1,30 +1,117 @@
-// weft::sim::ProcessTable: the simulated world's ProcessService: fake programs, defined by name
-// as coroutines, that create_subprocess_exec / _shell start on the simulated loop.
-// SKELETON — owned by the sim-processes work (issue 6).
+// weft::sim::ProcessTable: the simulated world's ProcessService. A test defines fake programs by
+// name — coroutines `(ProgramContext&) -> Task<int>` — and create_subprocess_exec / _shell /
+// subprocess_exec on the simulated loop start them as tasks, with in-memory pipes, signals and
+// exit statuses that behave as the epoll world's child processes do.
+//
+//   auto& table = weft::sim::current_loop().processes();
+//   table.define("greet", [](weft::sim::ProgramContext& ctx) -> weft::Task<int> {
+//     co_await ctx.stdout_stream().write("hello " + ctx.argv().at(1) + "\n");
+//     co_return 0;
+//   });
+//   auto proc = co_await weft::create_subprocess_exec({"greet", "you"}, {.stdout_mode = PIPE});
+//
+// What it models, and what it does not:
+// - argv[0] resolves to the program defined under that exact name, else (when it contains a
+//   '/') under its basename: "/usr/bin/cat" finds "cat". No PATH search beyond that, no
+//   filesystem: options.cwd is not checked. An unknown name raises FileNotFoundError
+//   "[Errno 2] No such file or directory: '<argv[0]>'", as the epoll world does.
+// - "sh" (so "/bin/sh", which create_subprocess_shell runs as {"/bin/sh", "-c", cmd}) is a
+//   built-in fake shell unless a test defines "sh" or "/bin/sh" itself (see fake_shell.h).
+// - Each program runs as its own task, created by the spawner (so in the spawner's task group:
+//   killing a node kills its processes). pids are 1000, 1001, ... per table.
+// - Pipes hold `pipe_capacity()` bytes (64 KiB, as Linux); a program's write waits while its
+//   pipe is full, the parent's writes are buffered by the transport with the usual water marks.
+//   Each read takes a chunk whose size is a choice (ChoiceKind::kLatency; 0 = all buffered).
+// - Signals end a program's task abruptly (TaskBase::kill) with returncode -N; see
+//   ProgramContext::handle_signal for dispositions and handlers. A program that throws exits
+//   with 1 after writing "<argv[0]>: uncaught exception: <what>\n" to its stderr; one whose task
+//   is cancelled (loop shutdown) counts as killed by SIGKILL.
+// - Tasks a program creates itself are not part of the process: they outlive a kill (keep
+//   programs to one task, or await what they create). The contexts of ended processes stay
+//   valid until the table dies, so such stragglers never touch freed memory; their writes fail
+//   with OSError (EBADF).
+// - INHERIT: stdin is at EOF at once; stdout / stderr are collected in inherited_output(1 / 2).
+// - No zombies: a program is reaped as soon as it ends (live() counts the unreaped).
 #ifndef WEFT_SIM_PROC_PROCESS_TABLE_H_
 #define WEFT_SIM_PROC_PROCESS_TABLE_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/io/process_service.h"
+#include "sim/proc/program_context.h"
+#include "sim/proc/program_output.h"
 
 namespace weft::sim {
 
 class SimLoop;
+namespace proc_internal {
+struct SimProcess;
+}  // namespace proc_internal
 
 class ProcessTable final : public ProcessService {
  public:
+  static constexpr int kFirstPid = 1000;
+  static constexpr size_t kDefaultPipeCapacity = 64 * 1024;
+
   explicit ProcessTable(SimLoop& loop);
   ~ProcessTable() override;
+
+  // Defines (or replaces) the program started for argv[0] == `name`.
+  void define(std::string name, Program program);
+  bool is_defined(std::string_view name) const { return programs_.count(std::string(name)) > 0; }
+  // The program argv[0] names (rules above), or null. The pointer is valid until the next
+  // define().
+  const Program* resolve(std::string_view name) const;
+
+  // The environment a child gets when options.env is null (default {"PATH=/usr/bin:/bin"}) and
+  // the working directory when options.cwd is null (default "/").
+  void set_environ(std::vector<std::string> env) { environ_ = std::move(env); }
+  const std::vector<std::string>& environ() const { return environ_; }
+  void set_cwd(std::string cwd) { cwd_ = std::move(cwd); }
+  const std::string& cwd() const { return cwd_; }
+
+  // Bytes a pipe holds; applies to pipes created afterwards. At least 1.
+  void set_pipe_capacity(size_t bytes) { pipe_capacity_ = bytes == 0 ? 1 : bytes; }
+  size_t pipe_capacity() const { return pipe_capacity_; }
+
+  // What programs wrote to an INHERIT stdout (fd 1) or stderr (fd 2): the simulated terminal.
+  const std::string& inherited_output(int fd) const { return fd == 2 ? inherited_[1] : inherited_[0]; }
+
+  // Processes started and not yet reaped / started in all.
+  size_t live() const { return live_.size(); }
+  uint64_t spawned() const { return spawned_; }
+  // Sends `sig` to a live process (as kill(2)); false when `pid` is not live.
+  bool signal(int pid, int sig);
 
   Task<std::shared_ptr<SubprocessTransport>> subprocess_exec(SubprocessProtocolFactory factory,
                                                              std::vector<std::string> argv,
                                                              SubprocessOptions options) override;
 
  private:
+  std::shared_ptr<proc_internal::SimProcess> spawn(const Program& program,
+                                                   std::vector<std::string> argv,
+                                                   const SubprocessOptions& options);
+  std::shared_ptr<ProgramOutput> make_output(Stdio mode, int fd, proc_internal::SimProcess& p);
+  void on_exit(int pid);
+
   SimLoop& loop_;
+  std::map<std::string, Program, std::less<>> programs_;
+  Program shell_;
+  std::vector<std::string> environ_ = {"PATH=/usr/bin:/bin"};
+  std::string cwd_ = "/";
+  size_t pipe_capacity_ = kDefaultPipeCapacity;
+  std::string inherited_[2];
+  int next_pid_ = kFirstPid;
+  uint64_t spawned_ = 0;
+  std::map<int, std::shared_ptr<proc_internal::SimProcess>> live_;
+  // Ended processes, kept so straggler tasks of a program never see a freed context.
+  std::vector<std::shared_ptr<proc_internal::SimProcess>> ended_;
 };
 
 }  // namespace weft::sim
