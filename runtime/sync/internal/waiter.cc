@@ -37,7 +37,13 @@ void WaiterList::remove(const Ref<SyncWaiter>& w) {
 }
 
 void WaiterList::wake_first() {
-  if (!waiters_.empty()) waiters_.front()->wake();
+  // Cancelled waiters are skipped: normally one unlinks itself when its task resumes, but a
+  // killed task (a crashed node) never resumes, and must not hold up the waiters behind it.
+  for (auto& w : waiters_) {
+    if (w->cancelled()) continue;
+    w->wake();  // no-op for a head that was woken already and has not taken its turn yet
+    return;
+  }
 }
 
 bool WaiterList::wake_first_pending() {

@@ -58,8 +58,8 @@ class WaiterList {
   Ref<SyncWaiter> add(const WaitDescriber* owner, const char* op);
   // Removes `w` if present (it may have been popped already).
   void remove(const Ref<SyncWaiter>& w);
-  // Wakes the head waiter if it is not done yet (asyncio Lock._wake_up_first); a done head —
-  // woken already, or cancelled and about to unlink itself — is left alone.
+  // Wakes the first waiter that is not cancelled, if it is not woken yet (asyncio
+  // Lock._wake_up_first, skipping cancelled waiters so a killed task cannot block the list).
   void wake_first();
   // Wakes the first waiter that is not done, leaving it in the list; false if there is none.
   bool wake_first_pending();
