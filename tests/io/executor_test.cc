@@ -56,6 +56,26 @@ TEST_F(ExecutorTest, VoidFunctionsAndMoveOnlyResults) {
   EXPECT_EQ(weft::run(main()), 8);
 }
 
+TEST_F(ExecutorTest, CallSoonThreadsafeWakesALoopBlockedInEpollWait) {
+  // The loop waits on a one-hour timer; only the eventfd wake-up can end this test quickly.
+  auto main = []() -> Task<std::vector<int>> {
+    auto& loop = get_running_loop();
+    auto done = std::make_shared<Future<std::vector<int>>>(loop.create_future<std::vector<int>>());
+    auto order = std::make_shared<std::vector<int>>();
+    std::thread poster([&loop, done, order] {
+      for (int i = 0; i < 3; ++i) {
+        loop.call_soon_threadsafe([order, i] { order->push_back(i); });
+      }
+      loop.call_soon_threadsafe([done, order] { done->set_result(*order); });
+    });
+    Task<std::vector<int>> wait = wait_for(*done, std::optional<double>(3600.0));
+    std::vector<int> got = co_await std::move(wait);
+    poster.join();
+    co_return got;
+  };
+  EXPECT_EQ(weft::run(main()), (std::vector<int>{0, 1, 2}));
+}
+
 TEST_F(ExecutorTest, DefaultPoolRunsJobsConcurrently) {
   // Four jobs that each wait for all four: only finishes if they run at the same time.
   auto main = []() -> Task<size_t> {
