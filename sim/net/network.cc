@@ -1,27 +1,225 @@
+// weft::sim::Network — the simulated network model.
+//
+//   host "default" (id 0)                 host "a" (id 1)             host "b" (id 2)
+//   10.0.0.1 fd00::1                      10.0.0.2 ...                ...
+//   ┌─────────────────────┐   link a↔b: latency distribution, bandwidth, UDP loss/dup/reorder
+//   │ tasks of group 0    │   cut (one-way or both) · clog (per host) · crash (per host)
+//   │ lo: 127.0.0.1, ::1  │◄──────────────────────────────────────────────────────────────┐
+//   │ listeners, UDP ports│                                                               │
+//   └─────────┬───────────┘                                                               │
+//             │ TcpConnection #id: end[0] (connecting) ═══ dir[0] ══► end[1] (accepting)  │
+//             │                  end[0] ◄══ dir[1] ═══════════════════ end[1]            ─┘
+//             │   dir: in-flight segments (SYN, SYN-ACK, data, FIN, RST) in arrival order,
+//             │        one timer for the front, a window of in-flight + unread bytes
+//             └── UdpEndpoint: one timer per datagram
+//
+// What is modelled
+//  - Hosts with names and IPv4/IPv6 addresses; each host's own loopback; "localhost"; a task's
+//    sockets belong to the host of its group (assign_group), group 0 to the default host.
+//  - TCP: handshake (connect completes after a round trip; a port nobody listens on answers RST:
+//    ConnectionRefusedError after a round trip); an ordered byte stream per direction; segments
+//    cut short at seeded sizes (partial reads) and coalesced when they arrive together; latency
+//    drawn per segment but never overtaking; bandwidth per link; a window (in flight + unread)
+//    so a reader that pauses makes the writer buffer, pause_writing and drain wait; half-close;
+//    close flushes then FIN, or RST when unread data is left; data to a closed socket is
+//    answered with RST; listeners with a backlog (completed before accept; reset on close).
+//  - UDP: bind/connect, loss, duplication, reordering, latency, bandwidth; ICMP port
+//    unreachable to connected senders (error_received: ConnectionRefusedError).
+//  - Faults: cuts (one-way or both ways; TCP held and retransmitted after the heal with the
+//    same spacing, OSError(ETIMEDOUT) after tcp_timeout_ns of held data; connects time out after
+//    connect_timeout_ns; UDP lost), clogs, scripted resets, crashes (connections vanish locally
+//    without callbacks, peers reset; listeners and endpoints vanish), seeded random resets,
+//    partitions and clogs (NetworkConfig::faults).
+//
+// What is not modelled: congestion control, slow start, Nagle, delayed ACKs (the window opens
+// the moment the reader takes the data), MTU and IP fragmentation, a backlog limit, half-open
+// detection by keepalives, SO_LINGER other than through reset(), TIME_WAIT (ports are reusable
+// at once), ICMP for TCP (an unknown address just times out), DNS latency, IPv4-mapped IPv6
+// addresses, multicast and broadcast, and an RST racing ahead of data already in flight.
 #include "sim/net/network.h"
 
+#include <errno.h>
+#include <netdb.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "runtime/errors.h"
+#include "runtime/future.h"
+#include "runtime/io/os_error.h"
+#include "sim/net/fabric.h"
 #include "sim/sim_loop.h"
 
 namespace weft::sim {
 
-Network::Network(SimLoop& loop) : loop_(loop) {}
+using net_internal::Fabric;
+
+Network::Network(SimLoop& loop) : loop_(loop), fabric_(std::make_unique<Fabric>(loop)) {}
 Network::~Network() = default;
 
-Task<std::vector<AddrInfo>> Network::getaddrinfo(std::string, int, int, int, int) {
-  throw RuntimeError("sim::Network: not implemented yet");
+NetworkConfig& Network::config() { return fabric_->config; }
+void Network::set_link(HostId a, HostId b, const LinkConfig& link) { fabric_->set_link(a, b, link); }
+
+HostId Network::add_host(std::string name, std::vector<std::string> addresses) {
+  return fabric_->add_host(std::move(name), std::move(addresses));
 }
-Task<std::shared_ptr<Transport>> Network::create_connection(ProtocolFactory, std::string, int,
-                                                            ConnectionOptions) {
-  throw RuntimeError("sim::Network: not implemented yet");
+void Network::assign_group(uint16_t group, HostId host) { fabric_->assign_group(group, host); }
+HostId Network::current_host() const { return fabric_->current_host(); }
+std::optional<HostId> Network::find_host(std::string_view name_or_address) const {
+  return fabric_->find_host(name_or_address);
 }
-Task<std::shared_ptr<Server>> Network::create_server(ProtocolFactory, std::string, int,
-                                                     ServerOptions) {
-  throw RuntimeError("sim::Network: not implemented yet");
+const std::string& Network::host_name(HostId host) const { return fabric_->host(host).name; }
+const std::vector<std::string>& Network::host_addresses(HostId host) const {
+  return fabric_->host(host).addresses;
 }
-Task<std::shared_ptr<DatagramTransport>> Network::create_datagram_endpoint(DatagramProtocolFactory,
-                                                                          DatagramOptions) {
-  throw RuntimeError("sim::Network: not implemented yet");
+size_t Network::host_count() const { return fabric_->host_count(); }
+
+void Network::partition(const std::vector<HostId>& a, const std::vector<HostId>& b,
+                        bool both_ways) {
+  fabric_->partition(a, b, both_ways);
+}
+void Network::heal(const std::vector<HostId>& a, const std::vector<HostId>& b) {
+  fabric_->heal(a, b);
+}
+void Network::heal_all() { fabric_->heal_all(); }
+bool Network::is_cut(HostId from, HostId to) const { return fabric_->is_cut(from, to); }
+void Network::clog(HostId host, int64_t duration_ns) { fabric_->clog(host, duration_ns); }
+
+void Network::reset(const std::shared_ptr<BaseTransport>& transport) {
+  auto* end = dynamic_cast<net_internal::TcpEnd*>(transport.get());
+  if (!end) return;
+  end->abort_with_reset();
+}
+
+size_t Network::reset_connections(HostId a, HostId b) { return fabric_->reset_connections(a, b); }
+
+TimerHandle Network::at(int64_t when_ns, absl::AnyInvocable<void()> fn) {
+  return loop_.call_at_ns(when_ns, std::move(fn));
+}
+
+void Network::crash_host(HostId host) { fabric_->crash_host(host); }
+void Network::restart_host(HostId host) { fabric_->restart_host(host); }
+bool Network::is_up(HostId host) const { return fabric_->host(host).up; }
+size_t Network::open_connections() const { return fabric_->open_connections(); }
+
+Task<std::vector<AddrInfo>> Network::getaddrinfo(std::string host, int port, int family,
+                                                 int socktype, int flags) {
+  co_return fabric_->resolve(host, port, family, socktype, flags);
+}
+
+namespace {
+
+// Connects one address: the handshake's outcome, or its error. A cancelled connect withdraws
+// the SYN (or resets the other side if it already answered).
+Task<std::shared_ptr<net_internal::TcpEnd>> connect_one(Fabric* fabric, HostId src,
+                                                        SocketAddress address,
+                                                        std::optional<SocketAddress> local) {
+  std::shared_ptr<net_internal::TcpEnd> end = fabric->tcp_open(src, address, local);
+  Future<void> done = end->connect_future();
+  try {
+    co_await done;
+  } catch (const CancelledError&) {
+    fabric->tcp_cancel_connect(end);
+    throw;
+  }
+  co_return end;
+}
+
+}  // namespace
+
+Task<std::shared_ptr<Transport>> Network::create_connection(ProtocolFactory factory,
+                                                            std::string host, int port,
+                                                            ConnectionOptions options) {
+  const HostId src = fabric_->current_host_up();
+  std::vector<AddrInfo> infos = fabric_->resolve(host, port, options.family, SOCK_STREAM, 0);
+  std::vector<std::exception_ptr> errors;
+  std::shared_ptr<net_internal::TcpEnd> end;
+  for (const auto& info : infos) {
+    try {
+      auto connecting = connect_one(fabric_.get(), src, info.address, options.local_addr);
+      end = co_await std::move(connecting);
+      break;
+    } catch (const OSError&) {
+      errors.push_back(std::current_exception());
+    }
+  }
+  if (!end) {
+    // As asyncio: one error, or several with the same text, is raised as is.
+    std::vector<std::string> texts;
+    for (auto& e : errors) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        texts.push_back(x.what());
+      }
+    }
+    bool same = true;
+    for (auto& t : texts) same = same && t == texts[0];
+    if (same) std::rethrow_exception(errors[0]);
+    throw OSError(EHOSTUNREACH, absl::StrCat("Multiple exceptions: ", absl::StrJoin(texts, ", ")));
+  }
+  std::shared_ptr<Protocol> protocol;
+  try {
+    protocol = factory();
+  } catch (...) {
+    fabric_->tcp_cancel_connect(end);
+    throw;
+  }
+  Future<void> waiter(loop_);
+  fabric_->tcp_attach(end, std::move(protocol), waiter);
+  try {
+    co_await waiter;
+  } catch (const CancelledError&) {
+    end->abort();
+    throw;
+  }
+  co_return end;
+}
+
+Task<std::shared_ptr<Server>> Network::create_server(ProtocolFactory factory, std::string host,
+                                                     int port, ServerOptions options) {
+  const HostId src = fabric_->current_host_up();
+  std::vector<AddrInfo> infos =
+      fabric_->resolve(host, port, options.family, SOCK_STREAM, AI_PASSIVE);
+  co_return fabric_->tcp_listen(src, std::move(factory), infos, port, options);
+}
+
+Task<std::shared_ptr<DatagramTransport>> Network::create_datagram_endpoint(
+    DatagramProtocolFactory factory, DatagramOptions options) {
+  const HostId src = fabric_->current_host_up();
+  std::optional<SocketAddress> local, remote;
+  int family = options.family;
+  if (options.local_addr) {
+    auto infos = fabric_->resolve(options.local_addr->first, options.local_addr->second, family,
+                                  SOCK_DGRAM, AI_PASSIVE);
+    local = infos[0].address;
+    family = local->family;
+  }
+  if (options.remote_addr) {
+    auto infos = fabric_->resolve(options.remote_addr->first, options.remote_addr->second,
+                                  family, SOCK_DGRAM, 0);
+    remote = infos[0].address;
+    family = remote->family;
+  }
+  if (family == AF_UNSPEC) throw ValueError("unexpected address family");
+  auto ep = fabric_->udp_open(src, local, remote, family, options.reuse_port);
+  std::shared_ptr<DatagramProtocol> protocol;
+  try {
+    protocol = factory();
+  } catch (...) {
+    ep->abort();
+    throw;
+  }
+  Future<void> waiter(loop_);
+  fabric_->udp_attach(ep, std::move(protocol), waiter);
+  try {
+    co_await waiter;
+  } catch (const CancelledError&) {
+    ep->abort();
+    throw;
+  }
+  co_return ep;
 }
 
 }  // namespace weft::sim

@@ -1,0 +1,383 @@
+// The fabric's host table, name resolution, links, cuts, clogs, crashes and choices. The TCP
+// engine is in tcp.cc, UDP in udp.cc.
+#include "sim/net/fabric.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "runtime/errors.h"
+#include "runtime/io/os_error.h"
+#include "runtime/task_handle.h"
+#include "sim/net/addresses.h"
+#include "sim/sim_loop.h"
+
+namespace weft::sim::net_internal {
+namespace {
+
+[[noreturn]] void throw_gai(int rc, std::string_view host) {
+  throw OSError(rc, absl::StrCat("[Errno ", rc, "] ", gai_strerror(rc), ": ", std::string(host)));
+}
+
+std::string auto_address(HostId id, int family) {
+  const uint32_t n = id + 1;
+  if (family == AF_INET) return absl::StrCat("10.0.", (n >> 8) & 0xff, ".", n & 0xff);
+  return absl::StrFormat("fd00::%x", n);
+}
+
+}  // namespace
+
+Fabric::Fabric(SimLoop& loop) : loop_(loop) {
+  add_host("default", {"10.0.0.1", "fd00::1"});
+}
+
+Fabric::~Fabric() {
+  // The loop is closed: no callback of ours can run any more. Detach everything user code may
+  // still hold, then release protocols last, once our own containers are consistent.
+  Graveyard graveyard;
+  auto attached = std::move(attached_);
+  attached_.clear();
+  for (auto& [id, a] : attached) a->detach(graveyard);
+  conns_.clear();
+  udp_by_id_.clear();
+  for (auto& h : hosts_) {
+    for (auto& l : h.listeners) graveyard.push_back(std::move(l.server));
+    h.listeners.clear();
+    h.udp.clear();
+  }
+  graveyard.clear();
+}
+
+void Fabric::attach(Attached* a) {
+  a->fabric_ = this;
+  a->reg_id_ = ++next_id_;
+  attached_[a->reg_id_] = a;
+}
+
+void Fabric::forget(Attached* a) { attached_.erase(a->reg_id_); }
+
+// ---- Hosts ----
+
+HostId Fabric::add_host(std::string name, std::vector<std::string> addresses) {
+  if (name.empty()) throw ValueError("add_host: empty host name");
+  if (name == "localhost" || by_name_.contains(name)) {
+    throw ValueError(absl::StrCat("add_host: host name '", name, "' is taken"));
+  }
+  const auto id = static_cast<HostId>(hosts_.size());
+  if (addresses.empty()) addresses = {auto_address(id, AF_INET), auto_address(id, AF_INET6)};
+  std::vector<std::string> normal;
+  for (const auto& a : addresses) {
+    auto parsed = parse_numeric(a);
+    if (!parsed) throw ValueError(absl::StrCat("add_host: '", a, "' is not a numeric address"));
+    if (is_loopback(parsed->second) || is_wildcard(parsed->second)) {
+      throw ValueError(absl::StrCat("add_host: '", a, "' is a loopback or wildcard address"));
+    }
+    if (by_address_.contains(parsed->second) ||
+        std::find(normal.begin(), normal.end(), parsed->second) != normal.end()) {
+      throw ValueError(absl::StrCat("add_host: address ", parsed->second, " is taken"));
+    }
+    normal.push_back(parsed->second);
+  }
+  Host h;
+  h.name = name;
+  h.addresses = normal;
+  hosts_.push_back(std::move(h));
+  by_name_[name] = id;
+  for (const auto& a : normal) by_address_[a] = id;
+  return id;
+}
+
+void Fabric::assign_group(uint16_t group, HostId host) {
+  if (host >= hosts_.size()) throw ValueError(absl::StrCat("assign_group: no host ", host));
+  if (group == 0) throw ValueError("assign_group: group 0 always belongs to the default host");
+  groups_[group] = host;
+}
+
+HostId Fabric::current_host() const {
+  const uint16_t g = loop_.current_group();
+  if (g == 0) return 0;
+  auto it = groups_.find(g);
+  return it == groups_.end() ? 0 : it->second;
+}
+
+HostId Fabric::current_host_up() const {
+  const HostId h = current_host();
+  if (!hosts_[h].up) {
+    throw_os_error(ENETDOWN, absl::StrCat("host '", hosts_[h].name, "' is down"));
+  }
+  return h;
+}
+
+const Host& Fabric::host(HostId id) const {
+  if (id >= hosts_.size()) throw ValueError(absl::StrCat("no host ", id));
+  return hosts_[id];
+}
+
+std::optional<HostId> Fabric::find_host(std::string_view name_or_address) const {
+  if (auto it = by_name_.find(std::string(name_or_address)); it != by_name_.end()) {
+    return it->second;
+  }
+  if (auto parsed = parse_numeric(name_or_address)) {
+    if (auto it = by_address_.find(parsed->second); it != by_address_.end()) return it->second;
+  }
+  return std::nullopt;
+}
+
+std::vector<AddrInfo> Fabric::resolve(std::string_view name, int port, int family, int socktype,
+                                      int flags) const {
+  std::vector<std::string> candidates;
+  bool numeric = false;
+  if (name.empty()) {
+    candidates = (flags & AI_PASSIVE) ? std::vector<std::string>{"0.0.0.0", "::"}
+                                      : std::vector<std::string>{"127.0.0.1", "::1"};
+  } else if (auto parsed = parse_numeric(name)) {
+    candidates = {parsed->second};
+    numeric = true;
+  } else if (name == "localhost") {
+    candidates = {"127.0.0.1", "::1"};
+  } else if (auto it = by_name_.find(std::string(name)); it != by_name_.end()) {
+    candidates = hosts_[it->second].addresses;
+  } else {
+    throw_gai(EAI_NONAME, name);
+  }
+  std::vector<AddrInfo> out;
+  for (const auto& a : candidates) {
+    const int fam = family_of(a);
+    if (family != AF_UNSPEC && family != fam) continue;
+    AddrInfo info;
+    info.family = fam;
+    info.socktype = socktype;
+    info.protocol = socktype == SOCK_DGRAM    ? IPPROTO_UDP
+                    : socktype == SOCK_STREAM ? IPPROTO_TCP
+                                              : 0;
+    info.address = SocketAddress{fam, a, port};
+    out.push_back(std::move(info));
+  }
+  if (out.empty()) throw_gai(numeric ? EAI_ADDRFAMILY : EAI_NODATA, name);
+  return out;
+}
+
+HostId Fabric::route(HostId from, const std::string& address) const {
+  if (is_loopback(address) || is_wildcard(address)) return from;
+  auto it = by_address_.find(address);
+  return it == by_address_.end() ? kNoHost : it->second;
+}
+
+std::string Fabric::source_address(HostId from, const SocketAddress& to) const {
+  if (is_loopback(to.host) || is_wildcard(to.host)) {
+    return to.family == AF_INET6 ? "::1" : "127.0.0.1";
+  }
+  for (const auto& a : hosts_[from].addresses) {
+    if (family_of(a) == to.family) return a;
+  }
+  throw_os_error(ENETUNREACH, "Connect call failed", to.to_string());
+}
+
+bool Fabric::owns(HostId host, const std::string& address) const {
+  if (is_loopback(address) || is_wildcard(address)) return true;
+  const auto& addrs = hosts_[host].addresses;
+  return std::find(addrs.begin(), addrs.end(), address) != addrs.end();
+}
+
+int Fabric::pick_port(Host& h, bool tcp) {
+  auto& used = tcp ? h.tcp_ports : h.udp_ports;
+  for (int i = 0; i <= 60999 - 32768; ++i) {
+    const int p = h.next_port;
+    h.next_port = p == 60999 ? 32768 : p + 1;
+    if (!used.contains(p)) return p;
+  }
+  throw_os_error(EADDRNOTAVAIL, "no free ephemeral port");
+}
+
+// ---- Links, cuts, clogs ----
+
+void Fabric::set_link(HostId a, HostId b, const LinkConfig& link) {
+  host(a);
+  host(b);
+  links_[std::minmax(a, b)] = link;
+}
+
+const LinkConfig& Fabric::link(HostId a, HostId b) const {
+  if (auto it = links_.find(std::minmax(a, b)); it != links_.end()) return it->second;
+  return a == b ? config.loopback : config.link;
+}
+
+void Fabric::partition(const std::vector<HostId>& a, const std::vector<HostId>& b,
+                       bool both_ways) {
+  for (HostId x : a) host(x);
+  for (HostId y : b) host(y);
+  for (HostId x : a) {
+    for (HostId y : b) {
+      if (x == y) continue;
+      cuts_.insert({x, y});
+      if (both_ways) cuts_.insert({y, x});
+    }
+  }
+}
+
+void Fabric::heal(const std::vector<HostId>& a, const std::vector<HostId>& b) {
+  for (HostId x : a) {
+    for (HostId y : b) {
+      cuts_.erase({x, y});
+      cuts_.erase({y, x});
+    }
+  }
+  tcp_resume_all();
+}
+
+void Fabric::heal_all() {
+  cuts_.clear();
+  tcp_resume_all();
+}
+
+bool Fabric::is_cut(HostId from, HostId to) const {
+  if (from >= hosts_.size() || to >= hosts_.size()) return true;
+  if (!hosts_[from].up || !hosts_[to].up) return true;
+  return from != to && cuts_.contains({from, to});
+}
+
+void Fabric::clog(HostId h, int64_t duration_ns) {
+  host(h);
+  hosts_[h].clog_until_ns = std::max(hosts_[h].clog_until_ns, loop_.time_ns() + duration_ns);
+}
+
+int64_t Fabric::clog_until(HostId a, HostId b) const {
+  int64_t t = 0;
+  if (a < hosts_.size()) t = std::max(t, hosts_[a].clog_until_ns);
+  if (b < hosts_.size()) t = std::max(t, hosts_[b].clog_until_ns);
+  return t;
+}
+
+void Fabric::random_faults(HostId src, HostId dst) {
+  if (src == dst) return;
+  const FaultConfig& f = config.faults;
+  if (chance(ChoiceKind::kFault, f.partition_probability)) {
+    const int64_t d = draw_range(ChoiceKind::kFault, f.partition_min_ns, f.partition_max_ns);
+    partition({src}, {dst}, true);
+    loop_.call_at_ns(loop_.time_ns() + d, [this, src, dst] { heal({src}, {dst}); });
+  }
+  if (chance(ChoiceKind::kFault, f.clog_probability)) {
+    clog(src, draw_range(ChoiceKind::kFault, f.clog_min_ns, f.clog_max_ns));
+  }
+}
+
+// ---- Crashes ----
+
+void Fabric::crash_host(HostId h) {
+  host(h);
+  if (!hosts_[h].up) return;
+  hosts_[h].up = false;
+  Graveyard graveyard;
+  std::vector<std::shared_ptr<TcpConnection>> conns;
+  for (auto& [id, c] : conns_) conns.push_back(c);
+  for (auto& c : conns) {
+    const bool mine[2] = {c->host[0] == h, c->host[1] == h};
+    if (!mine[0] && !mine[1]) continue;
+    // An accepting end the SYN has not reached yet does not exist: the SYN stays held.
+    if (mine[1] && !mine[0] && c->end[1]->phase_ == TcpEnd::Phase::kIdle) continue;
+    for (int s = 0; s < 2; ++s) {
+      if (mine[s]) tcp_drop_end(*c, s, graveyard);
+    }
+    clear_direction(c->dir[0]);
+    clear_direction(c->dir[1]);
+    for (int s = 0; s < 2; ++s) {
+      if (mine[s]) continue;
+      TcpEnd& other = *c->end[s];
+      if (other.phase_ == TcpEnd::Phase::kClosed || other.phase_ == TcpEnd::Phase::kIdle) continue;
+      // The peer hears of the crash one link latency later, as an RST.
+      std::weak_ptr<TcpConnection> w = c;
+      loop_.call_at_ns(loop_.time_ns() + draw_latency(h, c->host[s]), [this, w, s] {
+        if (auto conn = w.lock()) {
+          tcp_on_rst(*conn, s);
+          tcp_maybe_erase(*conn);
+        }
+      });
+    }
+    tcp_maybe_erase(*c);
+  }
+  Host& host_ref = hosts_[h];
+  auto listeners = std::move(host_ref.listeners);
+  host_ref.listeners.clear();
+  for (auto& l : listeners) {
+    l.server->vanish();
+    graveyard.push_back(std::move(l.server));
+  }
+  auto endpoints = host_ref.udp;
+  for (UdpEndpoint* ep : endpoints) {
+    udp_unbind(*ep);
+    ep->closing_ = true;
+    ep->lost_ = true;
+    ep->pending_lost_.reset();
+    ep->inbox_.clear();
+    ep->errors_.clear();
+    graveyard.push_back(std::move(ep->protocol_));
+    ep->protocol_ = nullptr;
+    if (ep->waiter_) graveyard.push_back(std::make_shared<Future<void>>(std::move(*ep->waiter_)));
+    ep->waiter_.reset();
+  }
+  host_ref.tcp_ports.clear();
+  host_ref.udp_ports.clear();
+  graveyard.clear();
+}
+
+void Fabric::restart_host(HostId h) {
+  host(h);
+  if (hosts_[h].up) return;
+  hosts_[h].up = true;
+  tcp_resume_all();
+}
+
+// ---- Choices ----
+
+bool Fabric::chance(ChoiceKind kind, double p) {
+  if (!(p > 0.0)) return false;
+  if (p >= 1.0) return true;
+  constexpr uint64_t kScale = 1'000'000;
+  auto threshold = static_cast<uint64_t>(p * kScale);
+  if (threshold == 0) threshold = 1;
+  return loop_.choose(kind, kScale) >= kScale - threshold;
+}
+
+int64_t Fabric::draw_range(ChoiceKind kind, int64_t lo, int64_t hi) {
+  if (hi <= lo) return lo;
+  return lo + static_cast<int64_t>(loop_.choose(kind, static_cast<uint64_t>(hi - lo) + 1));
+}
+
+int64_t Fabric::draw_latency(HostId from, HostId to) {
+  const LinkConfig& l = link(from, to);
+  int64_t v = draw_range(ChoiceKind::kLatency, l.latency.min_ns, l.latency.max_ns);
+  if (l.latency.tail_ns > 0 && chance(ChoiceKind::kLatency, l.latency.tail_probability)) {
+    v += draw_range(ChoiceKind::kLatency, 1, l.latency.tail_ns);
+  }
+  return v;
+}
+
+void Fabric::in_group(uint16_t group, absl::FunctionRef<void()> fn) {
+  if (group == 0) {
+    fn();
+    return;
+  }
+  // Tasks created from a callback join group 0; adopt the ones `fn` creates into `group`.
+  auto before = loop_.all_tasks();
+  const uint64_t last = before.empty() ? 0 : before.back().id();
+  before.clear();
+  struct Adopt {
+    SimLoop& loop;
+    uint64_t last;
+    uint16_t group;
+    ~Adopt() {
+      auto after = loop.all_tasks();
+      for (auto it = after.rbegin(); it != after.rend() && it->id() > last; ++it) {
+        if (it->core()->group() == 0) it->core()->set_group(group);
+      }
+    }
+  } adopt{loop_, last, group};
+  fn();
+}
+
+}  // namespace weft::sim::net_internal

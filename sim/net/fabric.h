@@ -1,0 +1,396 @@
+// Internals of weft::sim::Network (see the diagram in network.cc): the Fabric holds the hosts,
+// links, cuts and every socket; TcpEnd, SimServer and UdpEndpoint are the transports and servers
+// user code sees. Not for use outside sim/net.
+#ifndef WEFT_SIM_NET_FABRIC_H_
+#define WEFT_SIM_NET_FABRIC_H_
+
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/functional/function_ref.h"
+#include "runtime/future.h"
+#include "runtime/handle.h"
+#include "runtime/io/datagram_transport.h"
+#include "runtime/io/network_service.h"
+#include "runtime/io/server.h"
+#include "runtime/io/transport.h"
+#include "sim/choice_source.h"
+#include "sim/net/network_config.h"
+
+namespace weft::sim {
+class SimLoop;
+using HostId = uint32_t;
+}  // namespace weft::sim
+
+namespace weft::sim::net_internal {
+
+inline constexpr HostId kNoHost = UINT32_MAX;
+
+class Fabric;
+class TcpEnd;
+class SimServer;
+class UdpEndpoint;
+
+// Protocols, futures and the like released on teardown or crash: destroyed after the network's
+// own state is consistent, never called.
+using Graveyard = std::vector<std::shared_ptr<void>>;
+
+// Something the network hands out that may outlive it (transports, servers). On teardown the
+// network detaches it; afterwards every call on it is a no-op.
+class Attached {
+ public:
+  virtual ~Attached() = default;
+  virtual void detach(Graveyard& graveyard) = 0;
+
+ protected:
+  Fabric* fabric_ = nullptr;
+  uint64_t reg_id_ = 0;
+  friend class Fabric;
+};
+
+struct Host {
+  std::string name;
+  std::vector<std::string> addresses;
+  bool up = true;
+  int64_t clog_until_ns = 0;
+  int next_port = 32768;  // Linux's ephemeral range: 32768..60999
+  absl::btree_map<int, int> tcp_ports;  // port -> users (listeners and connection ends)
+  absl::btree_map<int, int> udp_ports;
+  struct Listener {
+    SocketAddress address;
+    bool reuse_port;
+    std::shared_ptr<SimServer> server;  // the network keeps a listening server alive
+  };
+  std::vector<Listener> listeners;    // in bind order
+  std::vector<UdpEndpoint*> udp;      // in bind order
+};
+
+// ---- TCP ----
+
+enum class SegKind : uint8_t { kSyn, kSynAck, kData, kFin, kRst };
+
+struct Segment {
+  SegKind kind;
+  std::string data;
+  int64_t arrival_ns;
+};
+
+// One direction of a connection: from end `s` to end `1 - s`.
+struct Direction {
+  std::deque<Segment> inflight;  // arrival times never decrease
+  TimerHandle timer;              // armed for inflight.front()
+  bool armed = false;
+  bool stalled = false;           // the front could not arrive (cut): waits for a heal
+  TimerHandle stall_timer;
+  bool stall_armed = false;
+  int64_t last_arrival_ns = 0;
+  bool gap_next = false;          // the last segment was a split piece: space the next one
+  size_t window_used = 0;         // in flight + arrived but not yet handed to the protocol
+};
+
+struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
+  uint64_t id = 0;
+  HostId host[2] = {kNoHost, kNoHost};  // [0] the connecting side, [1] the accepting side
+  SocketAddress addr[2];
+  std::shared_ptr<TcpEnd> end[2];
+  Direction dir[2];
+  bool syn_arrived = false;
+};
+
+class TcpEnd final : public Transport,
+                     public Attached,
+                     public std::enable_shared_from_this<TcpEnd> {
+ public:
+  enum class Phase : uint8_t {
+    kIdle,        // accepting side before the SYN arrives
+    kConnecting,  // connecting side before the SYN-ACK
+    kBacklog,     // accepting side, handshake done, not yet accepted by the server
+    kOpen,
+    kClosed,      // the "socket" is gone; what arrives is answered with RST
+  };
+
+  TcpEnd(std::weak_ptr<TcpConnection> conn, int side, HostId host, SocketAddress sock,
+         SocketAddress peer, uint16_t group);
+  ~TcpEnd() override;
+
+  void close() override;
+  bool is_closing() const override { return closing_; }
+  ExtraInfo get_extra_info(std::string_view name) const override;
+  void pause_reading() override;
+  void resume_reading() override;
+  bool is_reading() const override { return !reading_paused_ && !closing_; }
+  void write(std::string_view data) override;
+  void write_eof() override;
+  bool can_write_eof() const override { return true; }
+  void abort() override { force_close(nullptr); }
+  void set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) override;
+  std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
+  size_t get_write_buffer_size() const override { return sendbuf_.size() - send_off_; }
+  void detach(Graveyard& graveyard) override;
+
+  // The handshake's outcome (connecting side, until it is known).
+  Future<void> connect_future() const { return *connect_future_; }
+  // SO_LINGER 0: drops what is buffered, the protocol sees connection_lost(nullptr) and the
+  // peer an RST.
+  void abort_with_reset();
+
+ private:
+  friend class Fabric;
+  friend class SimServer;
+
+  void schedule_kick();
+  // Runs what is due, in protocol order: connection_made (then the connect waiter), queued
+  // data, EOF, connection_lost.
+  void kick();
+  void deliver();
+  void force_close(std::exception_ptr exc);
+  void fatal(std::exception_ptr exc, const char* message);
+  void maybe_pause_protocol();
+  void maybe_resume_protocol();
+  std::string take(size_t n);
+
+  std::weak_ptr<TcpConnection> conn_;
+  int side_;
+  HostId host_;
+  SocketAddress sock_;
+  SocketAddress peer_;
+  uint16_t group_;
+  Phase phase_;
+  std::shared_ptr<Protocol> protocol_;
+  std::weak_ptr<SimServer> server_;
+  std::optional<Future<void>> connect_future_;  // connecting side: the handshake's outcome
+  TimerHandle connect_timer_;
+  std::optional<Future<void>> waiter_;  // create_connection: done after connection_made
+  std::optional<std::exception_ptr> pending_lost_;
+  std::string sendbuf_;  // unsent bytes are sendbuf_[send_off_, size)
+  size_t send_off_ = 0;
+  std::string inbox_;    // arrived, not yet handed to the protocol
+  bool inbox_fin_ = false;
+  size_t high_ = kDefaultHighWater;
+  size_t low_ = kDefaultLowWater;
+  bool made_ = false;
+  bool lost_ = false;
+  bool closing_ = false;
+  bool write_eof_ = false;
+  bool fin_sent_ = false;
+  bool eof_delivered_ = false;
+  bool reading_paused_ = false;
+  bool protocol_paused_ = false;
+  bool kick_scheduled_ = false;
+  bool port_held_ = false;
+  bool rst_answered_ = false;
+};
+
+class SimServer final : public Server,
+                        public Attached,
+                        public std::enable_shared_from_this<SimServer> {
+ public:
+  SimServer(EventLoop& loop, HostId host, ProtocolFactory factory,
+            std::vector<SocketAddress> addresses, uint16_t group);
+  ~SimServer() override;
+
+  void close() override;
+  Task<void> wait_closed() override;
+  Task<void> serve_forever() override;
+  void start_serving() override;
+  bool is_serving() const override { return serving_; }
+  std::vector<SocketAddress> sockets() const override;
+  EventLoop& get_loop() const override { return loop_; }
+  void detach(Graveyard& graveyard) override;
+
+ private:
+  friend class Fabric;
+  friend class TcpEnd;
+  void enqueue(std::shared_ptr<TcpEnd> end);
+  void accept_pending();
+  void connection_done();
+  void wakeup();
+  // Crash: closed without waking anyone or resetting anything (the host is gone).
+  void vanish();
+
+  EventLoop& loop_;
+  HostId host_;
+  ProtocolFactory factory_;
+  std::vector<SocketAddress> addresses_;
+  uint16_t group_;
+  std::deque<std::shared_ptr<TcpEnd>> backlog_;
+  size_t active_ = 0;
+  bool serving_ = false;
+  bool closed_ = false;
+  bool woken_ = false;
+  std::vector<Future<void>> waiters_;
+  std::optional<Future<void>> serving_forever_;
+};
+
+// ---- UDP ----
+
+class UdpEndpoint final : public DatagramTransport,
+                          public Attached,
+                          public std::enable_shared_from_this<UdpEndpoint> {
+ public:
+  UdpEndpoint(HostId host, SocketAddress sock, std::optional<SocketAddress> remote,
+              bool reuse_port, uint16_t group);
+  ~UdpEndpoint() override;
+
+  void sendto(std::string_view data, std::optional<SocketAddress> addr) override;
+  void close() override;
+  bool is_closing() const override { return closing_; }
+  ExtraInfo get_extra_info(std::string_view name) const override;
+  void abort() override { close(); }
+  size_t get_write_buffer_size() const override { return 0; }
+  void detach(Graveyard& graveyard) override;
+
+ private:
+  friend class Fabric;
+  void schedule_kick();
+  void kick();
+  void receive(std::string data, SocketAddress from);
+  void error(std::exception_ptr exc);
+
+  HostId host_;
+  SocketAddress sock_;
+  std::optional<SocketAddress> remote_;
+  bool reuse_port_;
+  uint16_t group_;
+  uint64_t id_ = 0;
+  std::shared_ptr<DatagramProtocol> protocol_;
+  std::optional<Future<void>> waiter_;
+  std::optional<std::exception_ptr> pending_lost_;
+  std::deque<std::pair<std::string, SocketAddress>> inbox_;  // before connection_made
+  std::deque<std::exception_ptr> errors_;
+  int64_t last_arrival_ns_ = 0;
+  bool made_ = false;
+  bool closing_ = false;
+  bool lost_ = false;
+  bool bound_ = false;
+  bool kick_scheduled_ = false;
+};
+
+// ---- The fabric: hosts, links, cuts, and the engines that move segments and datagrams ----
+
+class Fabric {
+ public:
+  explicit Fabric(SimLoop& loop);
+  ~Fabric();
+  Fabric(const Fabric&) = delete;
+  Fabric& operator=(const Fabric&) = delete;
+
+  SimLoop& loop() { return loop_; }
+  NetworkConfig config;
+
+  // Hosts and addresses.
+  HostId add_host(std::string name, std::vector<std::string> addresses);
+  void assign_group(uint16_t group, HostId host);
+  HostId current_host() const;
+  // current_host(), or OSError(ENETDOWN) when it is down.
+  HostId current_host_up() const;
+  const Host& host(HostId id) const;
+  size_t host_count() const { return hosts_.size(); }
+  std::optional<HostId> find_host(std::string_view name_or_address) const;
+  std::vector<AddrInfo> resolve(std::string_view name, int port, int family, int socktype,
+                                int flags) const;
+  // The host an address reaches from `from` (loopback and wildcard: `from` itself).
+  HostId route(HostId from, const std::string& address) const;
+  // The source address `from` uses toward `to_address`; OSError(ENETUNREACH) if it has none of
+  // that family.
+  std::string source_address(HostId from, const SocketAddress& to) const;
+  bool owns(HostId host, const std::string& address) const;
+
+  // Links, cuts, clogs.
+  void set_link(HostId a, HostId b, const LinkConfig& link);
+  const LinkConfig& link(HostId a, HostId b) const;
+  void partition(const std::vector<HostId>& a, const std::vector<HostId>& b, bool both_ways);
+  void heal(const std::vector<HostId>& a, const std::vector<HostId>& b);
+  void heal_all();
+  bool is_cut(HostId from, HostId to) const;
+  void clog(HostId host, int64_t duration_ns);
+  int64_t clog_until(HostId a, HostId b) const;
+  void crash_host(HostId host);
+  void restart_host(HostId host);
+
+  // Choices. chance(p): false without drawing when p <= 0; choice 0 is always "no".
+  bool chance(ChoiceKind kind, double p);
+  int64_t draw_range(ChoiceKind kind, int64_t lo, int64_t hi);
+  int64_t draw_latency(HostId from, HostId to);
+
+  // TCP.
+  std::shared_ptr<TcpEnd> tcp_open(HostId src, const SocketAddress& dst,
+                                   const std::optional<SocketAddress>& local);
+  void tcp_cancel_connect(const std::shared_ptr<TcpEnd>& end);
+  // Gives a connected end (no protocol yet) its protocol; connection_made on a later iteration.
+  void tcp_attach(const std::shared_ptr<TcpEnd>& end, std::shared_ptr<Protocol> protocol,
+                  std::optional<Future<void>> waiter);
+  void tcp_pump(TcpConnection& c, int s);
+  void tcp_credit(TcpEnd& e, size_t n);
+  void tcp_close_now(TcpEnd& e, std::exception_ptr exc, bool rst);
+  void tcp_reset_both(TcpConnection& c);
+  size_t reset_connections(HostId a, HostId b);
+  size_t open_connections() const;
+  std::shared_ptr<SimServer> tcp_listen(HostId host, ProtocolFactory factory,
+                                        const std::vector<AddrInfo>& infos, int port,
+                                        const ServerOptions& options);
+  void tcp_unlisten(SimServer& server);
+  // Runs `fn` so that tasks it creates join `group` (protocol callbacks run outside any task).
+  void in_group(uint16_t group, absl::FunctionRef<void()> fn);
+
+  // UDP.
+  std::shared_ptr<UdpEndpoint> udp_open(HostId host, std::optional<SocketAddress> local,
+                                        std::optional<SocketAddress> remote, int family,
+                                        bool reuse_port);
+  void udp_attach(const std::shared_ptr<UdpEndpoint>& ep,
+                  std::shared_ptr<DatagramProtocol> protocol, Future<void> waiter);
+  void udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to);
+  void udp_unbind(UdpEndpoint& ep);
+
+  void attach(Attached* a);
+  void forget(Attached* a);
+
+ private:
+  void tcp_depart(TcpConnection& c, int s, SegKind kind, std::string data, bool split = false);
+  void tcp_arm(TcpConnection& c, int s);
+  void tcp_arrive(TcpConnection& c, int s);
+  void tcp_stall(TcpConnection& c, int s);
+  void tcp_resume_all();
+  void tcp_on_syn(TcpConnection& c);
+  void tcp_on_synack(TcpConnection& c);
+  void tcp_on_rst(TcpConnection& c, int r);
+  void tcp_answer_rst(TcpConnection& c, int closed_side);
+  void tcp_fail(TcpConnection& c, int s, std::exception_ptr exc);
+  void tcp_fail_connect(TcpConnection& c, std::exception_ptr exc);
+  void tcp_drop_end(TcpConnection& c, int s, Graveyard& graveyard);
+  void tcp_release_port(TcpEnd& e);
+  void tcp_maybe_erase(TcpConnection& c);
+  void tcp_resume(TcpConnection& c, int s);
+  void clear_direction(Direction& d);
+  std::exception_ptr tcp_error(int err, const char* what, const TcpEnd& e) const;
+  int pick_port(Host& h, bool tcp);
+  void udp_arrive(uint64_t from_id, HostId from_host, SocketAddress from, HostId to_host,
+                  SocketAddress to, std::string data);
+  void random_faults(HostId src, HostId dst);
+
+  SimLoop& loop_;
+  std::vector<Host> hosts_;
+  absl::btree_map<std::string, HostId> by_name_;
+  absl::btree_map<std::string, HostId> by_address_;
+  absl::btree_map<uint16_t, HostId> groups_;
+  absl::btree_set<std::pair<HostId, HostId>> cuts_;
+  absl::btree_map<std::pair<HostId, HostId>, LinkConfig> links_;
+  absl::btree_map<std::pair<HostId, HostId>, int64_t> link_free_ns_;  // bandwidth
+  absl::btree_map<uint64_t, std::shared_ptr<TcpConnection>> conns_;
+  absl::btree_map<uint64_t, UdpEndpoint*> udp_by_id_;
+  absl::btree_map<uint64_t, Attached*> attached_;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace weft::sim::net_internal
+
+#endif  // WEFT_SIM_NET_FABRIC_H_
