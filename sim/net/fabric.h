@@ -373,8 +373,24 @@ class Fabric {
   void clear_direction(Direction& d);
   std::exception_ptr tcp_error(int err, const char* what, const TcpEnd& e) const;
   int pick_port(Host& h, bool tcp);
-  void udp_arrive(uint64_t from_id, HostId from_host, SocketAddress from, HostId to_host,
-                  SocketAddress to, std::string data);
+  // A datagram in flight. FIFO ones of one sender travel in its flow (one timer for the front,
+  // so they arrive in order whatever the schedule); reordered ones travel alone.
+  struct Datagram {
+    uint64_t from_id;
+    HostId from_host;
+    SocketAddress from;
+    HostId to_host;
+    SocketAddress to;
+    std::string data;
+    int64_t arrival_ns;
+  };
+  struct UdpFlow {
+    std::deque<Datagram> queue;
+    bool armed = false;
+  };
+  void udp_arm(uint64_t flow_id);
+  void udp_flow_due(uint64_t flow_id);
+  void udp_arrive(Datagram d);
   void random_faults(HostId src, HostId dst);
 
   SimLoop& loop_;
@@ -387,6 +403,7 @@ class Fabric {
   absl::btree_map<std::pair<HostId, HostId>, int64_t> link_free_ns_;  // bandwidth
   absl::btree_map<uint64_t, std::shared_ptr<TcpConnection>> conns_;
   absl::btree_map<uint64_t, UdpEndpoint*> udp_by_id_;
+  absl::btree_map<uint64_t, UdpFlow> udp_flows_;  // by sending endpoint id
   absl::btree_map<uint64_t, Attached*> attached_;
   uint64_t next_id_ = 0;
 };

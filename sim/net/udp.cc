@@ -265,43 +265,79 @@ void Fabric::udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to
       free = start;
     }
     int64_t arrival = start + draw_latency(src, dst_host);
+    Datagram d{ep.id_, src, from, dst_host, dst, data, 0};
     if (chance(ChoiceKind::kLatency, l.udp_reorder)) {
-      arrival += draw_range(ChoiceKind::kLatency, 1, std::max<int64_t>(1, l.udp_reorder_ns));
+      d.arrival_ns =
+          arrival + draw_range(ChoiceKind::kLatency, 1, std::max<int64_t>(1, l.udp_reorder_ns));
+      loop_.call_at_ns(d.arrival_ns, [this, d = std::move(d)]() mutable { udp_arrive(std::move(d)); });
     } else {
-      arrival = std::max(arrival, ep.last_arrival_ns_);
-      ep.last_arrival_ns_ = arrival;
+      d.arrival_ns = std::max(arrival, ep.last_arrival_ns_);
+      ep.last_arrival_ns_ = d.arrival_ns;
+      udp_flows_[ep.id_].queue.push_back(std::move(d));
+      udp_arm(ep.id_);
     }
-    loop_.call_at_ns(arrival, [this, id = ep.id_, src, from, dst_host, dst, data]() mutable {
-      udp_arrive(id, src, std::move(from), dst_host, std::move(dst), std::move(data));
-    });
   }
 }
 
-void Fabric::udp_arrive(uint64_t from_id, HostId from_host, SocketAddress from, HostId to_host,
-                        SocketAddress to, std::string data) {
-  if (is_cut(from_host, to_host)) return;  // lost in a partition, or the host crashed
-  const int64_t now = loop_.time_ns();
-  const int64_t clogged = clog_until(from_host, to_host);
-  if (clogged > now) {
-    loop_.call_at_ns(clogged, [this, from_id, from_host, from, to_host, to, data]() mutable {
-      udp_arrive(from_id, from_host, std::move(from), to_host, std::move(to), std::move(data));
-    });
+void Fabric::udp_arm(uint64_t flow_id) {
+  auto it = udp_flows_.find(flow_id);
+  if (it == udp_flows_.end()) return;
+  UdpFlow& f = it->second;
+  if (f.armed) return;
+  if (f.queue.empty()) {
+    udp_flows_.erase(it);
     return;
   }
-  for (UdpEndpoint* ep : hosts_[to_host].udp) {
-    if (ep->closing_ || ep->sock_.port != to.port || ep->sock_.family != to.family) continue;
-    if (ep->sock_.host != to.host && !is_wildcard(ep->sock_.host)) continue;
-    if (ep->remote_ && !(ep->remote_->host == from.host && ep->remote_->port == from.port)) {
+  f.armed = true;
+  loop_.call_at_ns(f.queue.front().arrival_ns, [this, flow_id] { udp_flow_due(flow_id); });
+}
+
+void Fabric::udp_flow_due(uint64_t flow_id) {
+  auto it = udp_flows_.find(flow_id);
+  if (it == udp_flows_.end()) return;
+  it->second.armed = false;
+  const int64_t now = loop_.time_ns();
+  auto& q = it->second.queue;
+  if (!q.empty()) {
+    // A clog holds the whole flow, in order.
+    const int64_t clogged = clog_until(q.front().from_host, q.front().to_host);
+    if (clogged > now) {
+      for (auto& d : q) d.arrival_ns = std::max(d.arrival_ns, clogged);
+      udp_arm(flow_id);
+      return;
+    }
+  }
+  std::vector<Datagram> due;
+  while (!q.empty() && q.front().arrival_ns <= now) {
+    due.push_back(std::move(q.front()));
+    q.pop_front();
+  }
+  udp_arm(flow_id);
+  for (auto& d : due) udp_arrive(std::move(d));
+}
+
+void Fabric::udp_arrive(Datagram d) {
+  if (is_cut(d.from_host, d.to_host)) return;  // lost in a partition, or the host crashed
+  const int64_t now = loop_.time_ns();
+  const int64_t clogged = clog_until(d.from_host, d.to_host);
+  if (clogged > now) {
+    loop_.call_at_ns(clogged, [this, d = std::move(d)]() mutable { udp_arrive(std::move(d)); });
+    return;
+  }
+  for (UdpEndpoint* ep : hosts_[d.to_host].udp) {
+    if (ep->closing_ || ep->sock_.port != d.to.port || ep->sock_.family != d.to.family) continue;
+    if (ep->sock_.host != d.to.host && !is_wildcard(ep->sock_.host)) continue;
+    if (ep->remote_ && !(ep->remote_->host == d.from.host && ep->remote_->port == d.from.port)) {
       continue;
     }
     auto keep = ep->shared_from_this();
-    keep->receive(std::move(data), std::move(from));
+    keep->receive(std::move(d.data), std::move(d.from));
     return;
   }
   // Port unreachable: a connected sender hears of it one latency later.
-  auto it = udp_by_id_.find(from_id);
+  auto it = udp_by_id_.find(d.from_id);
   if (it == udp_by_id_.end() || !it->second->remote_ || it->second->closing_) return;
-  loop_.call_at_ns(now + draw_latency(to_host, from_host), [this, from_id, to] {
+  loop_.call_at_ns(now + draw_latency(d.to_host, d.from_host), [this, from_id = d.from_id, to = d.to] {
     auto sender = udp_by_id_.find(from_id);
     if (sender == udp_by_id_.end()) return;
     auto keep = sender->second->shared_from_this();

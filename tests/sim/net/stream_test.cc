@@ -15,27 +15,15 @@
 #include "runtime/weft.h"
 #include "sim/run.h"
 #include "tests/sim/net/net_testing.h"
+#include "tests/sim/net/sweep.h"
 
 namespace weft::sim {
 namespace {
 
+using testing::expect_everywhere;
 using testing::sweep;
 using Reader = std::shared_ptr<StreamReader>;
 using Writer = std::shared_ptr<StreamWriter>;
-
-// Runs `make_main()` under every configuration of the sweep; each must return `expected`.
-template <class F, class T>
-void expect_everywhere(F make_main, const T& expected, std::vector<SimConfig> configs = sweep()) {
-  for (const auto& config : configs) {
-    auto result = sim::run(make_main, config);
-    ASSERT_TRUE(result.ok()) << testing::describe(config) << ": "
-                             << describe_exception(result.error());
-    EXPECT_EQ(result.value(), expected) << testing::describe(config);
-    // Same seed, same run.
-    auto again = sim::run(make_main, config);
-    EXPECT_EQ(again.digest, result.digest) << testing::describe(config);
-  }
-}
 
 Task<void> echo_lines(Reader reader, Writer writer) {
   while (true) {
