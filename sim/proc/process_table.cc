@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
 #include "runtime/io/os_error.h"
+#include "runtime/sleep.h"
 #include "sim/proc/fake_shell.h"
 #include "sim/proc/pipes.h"
 #include "sim/proc/sim_process.h"
@@ -22,9 +23,11 @@ using proc_internal::PipeReader;
 using proc_internal::SimProcess;
 using proc_internal::SimSubprocessTransport;
 
-// The program's task body: an extra frame so that a Program that throws before returning its
-// Task fails the same way as one that throws inside it.
-Task<int> run_program(const Program* program, ProgramContext* context) {
+// The program's task body: the start-up delay, then the program. The extra frame also makes a
+// Program that throws before returning its Task fail the same way as one that throws inside it.
+Task<int> run_program(const Program* program, ProgramContext* context,
+                      std::chrono::nanoseconds startup) {
+  if (startup.count() > 0) co_await weft::sleep(startup);
   Task<int> body = (*program)(*context);
   co_return co_await std::move(body);
 }
@@ -137,7 +140,7 @@ std::shared_ptr<SimProcess> ProcessTable::spawn(const Program& program,
                                       p->in.get(), p->out.get(), p->err.get()));
   live_[p->pid] = p;
 
-  Task<int> body = run_program(&p->program, p->context.get());
+  Task<int> body = run_program(&p->program, p->context.get(), startup_delay_);
   p->task = loop_.create_task(std::move(body), absl::StrCat("process ", p->pid, " (",
                                                             p->argv[0], ")"));
   p->task.add_done_callback([this, pid = p->pid](AnyTask) { on_exit(pid); });

@@ -18,7 +18,8 @@
 // - "sh" (so "/bin/sh", which create_subprocess_shell runs as {"/bin/sh", "-c", cmd}) is a
 //   built-in fake shell unless a test defines "sh" or "/bin/sh" itself (see fake_shell.h).
 // - Each program runs as its own task, created by the spawner (so in the spawner's task group:
-//   killing a node kills its processes). pids are 1000, 1001, ... per table.
+//   killing a node kills its processes), starting startup_delay() (1 ms) after the spawn.
+//   pids are 1000, 1001, ... per table.
 // - Pipes hold `pipe_capacity()` bytes (64 KiB, as Linux); a program's write waits while its
 //   pipe is full, the parent's writes are buffered by the transport with the usual water marks.
 //   Each read takes a chunk whose size is a choice (ChoiceKind::kLatency; 0 = all buffered).
@@ -35,6 +36,7 @@
 #ifndef WEFT_SIM_PROC_PROCESS_TABLE_H_
 #define WEFT_SIM_PROC_PROCESS_TABLE_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -76,6 +78,12 @@ class ProcessTable final : public ProcessService {
   void set_cwd(std::string cwd) { cwd_ = std::move(cwd); }
   const std::string& cwd() const { return cwd_; }
 
+  // Virtual time between the spawn and the program's first step (exec is not free: default
+  // 1 ms), so subprocess_exec returns before even a trivial program has run, as in practice on
+  // the real loop. Zero starts the program on the next iteration.
+  void set_startup_delay(std::chrono::nanoseconds delay) { startup_delay_ = delay; }
+  std::chrono::nanoseconds startup_delay() const { return startup_delay_; }
+
   // Bytes a pipe holds; applies to pipes created afterwards. At least 1.
   void set_pipe_capacity(size_t bytes) { pipe_capacity_ = bytes == 0 ? 1 : bytes; }
   size_t pipe_capacity() const { return pipe_capacity_; }
@@ -106,6 +114,7 @@ class ProcessTable final : public ProcessService {
   std::vector<std::string> environ_ = {"PATH=/usr/bin:/bin"};
   std::string cwd_ = "/";
   size_t pipe_capacity_ = kDefaultPipeCapacity;
+  std::chrono::nanoseconds startup_delay_ = std::chrono::milliseconds(1);
   std::string inherited_[2];
   int next_pid_ = kFirstPid;
   uint64_t spawned_ = 0;

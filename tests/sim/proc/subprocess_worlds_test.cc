@@ -1,0 +1,283 @@
+// One subprocess suite, two worlds: the scenarios of tests/io/subprocess_test.cc run against
+// real programs on the epoll loop and against define_basic_programs' fakes (and the fake shell)
+// on the simulated loop, with identical expectations.
+#include <errno.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/io/subprocess.h"
+#include "runtime/weft.h"
+#include "sim/proc/basic_programs.h"
+#include "sim/proc/process_table.h"
+#include "tests/sim/proc/proc_testing.h"
+#include "tests/testing/worlds.h"
+
+namespace weft {
+namespace {
+
+using sim::testing::Argv;
+using sim::testing::pipes;
+
+template <class W>
+class SubprocessWorldsTest : public ::testing::Test {
+ protected:
+  // No child of ours may be left unreaped (a zombie) after a test on the real loop.
+  void TearDown() override {
+    if constexpr (!W::kSimulated) {
+      EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+      EXPECT_EQ(errno, ECHILD);
+    }
+  }
+};
+TYPED_TEST_SUITE(SubprocessWorldsTest, testing::Worlds, testing::WorldNames);
+
+// On the simulated loop, the programs the real machine has (cat, echo, sleep, true, ...).
+template <class W>
+void install_programs() {
+  if constexpr (W::kSimulated) sim::define_basic_programs(sim::current_loop().processes());
+}
+
+template <class W>
+Task<std::pair<std::string, int>> exec_output(Argv argv, SubprocessOptions opts) {
+  install_programs<W>();
+  auto spawn = create_subprocess_exec(std::move(argv), std::move(opts));
+  auto proc = co_await std::move(spawn);
+  auto [out, err] = co_await proc->communicate();
+  co_return std::make_pair(out + err, proc->returncode().value_or(-1000));
+}
+
+template <class W>
+Task<std::pair<std::string, std::string>> shell_output(std::string cmd, SubprocessOptions opts) {
+  install_programs<W>();
+  auto spawn = create_subprocess_shell(std::move(cmd), std::move(opts));
+  auto proc = co_await std::move(spawn);
+  co_return co_await proc->communicate();
+}
+
+TYPED_TEST(SubprocessWorldsTest, StdoutPipe) {
+  Argv argv = {"echo", "hello", "world"};
+  EXPECT_EQ(TypeParam::run(exec_output<TypeParam>(argv, pipes(INHERIT, PIPE))),
+            (std::pair<std::string, int>{"hello world\n", 0}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, ExitCodeIsTheReturncode) {
+  auto main = []() -> Task<std::pair<int, int>> {
+    install_programs<TypeParam>();
+    auto spawn = create_subprocess_shell("exit 3");
+    auto proc = co_await std::move(spawn);
+    // On the real loop a fast child may already be reaped here (a race with the machine's
+    // load), so only the simulated world, whose programs start 1 ms after the spawn, checks it.
+    const bool running = !proc->returncode().has_value() || !TypeParam::kSimulated;
+    int rc = co_await proc->wait();
+    co_return std::make_pair(running ? rc : -1, proc->returncode().value_or(-1));
+  };
+  EXPECT_EQ(TypeParam::run(main()), (std::pair<int, int>{3, 3}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, StderrIntoStdout) {
+  auto result = TypeParam::run(
+      shell_output<TypeParam>("echo out; echo err >&2", pipes(INHERIT, PIPE, STDOUT)));
+  EXPECT_EQ(result, (std::pair<std::string, std::string>{"out\nerr\n", ""}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, SeparateStderrPipe) {
+  auto result = TypeParam::run(
+      shell_output<TypeParam>("echo out; echo err >&2", pipes(INHERIT, PIPE, PIPE)));
+  EXPECT_EQ(result, (std::pair<std::string, std::string>{"out\n", "err\n"}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, DevNullStdinReadsNothing) {
+  Argv argv = {"cat"};
+  EXPECT_EQ(TypeParam::run(exec_output<TypeParam>(argv, pipes(DEVNULL, PIPE, DEVNULL))),
+            (std::pair<std::string, int>{"", 0}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, CwdAndEnvironment) {
+  SubprocessOptions opts = pipes(INHERIT, PIPE);
+  opts.cwd = "/";
+  opts.env = std::vector<std::string>{"FOO=bar", "PATH=/usr/bin:/bin"};
+  Argv argv = {"/bin/sh", "-c", "pwd; echo $FOO"};
+  EXPECT_EQ(TypeParam::run(exec_output<TypeParam>(argv, opts)),
+            (std::pair<std::string, int>{"/\nbar\n", 0}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, MissingProgramRaisesFileNotFoundErrorWithThePath) {
+  auto main = []() -> Task<std::pair<int, std::string>> {
+    install_programs<TypeParam>();
+    Argv argv = {"/no/such/program-weft"};
+    try {
+      auto spawn = create_subprocess_exec(argv);
+      co_await std::move(spawn);
+    } catch (const FileNotFoundError& e) {
+      co_return std::make_pair(e.err(), std::string(e.what()));
+    }
+    co_return std::make_pair(0, std::string("started"));
+  };
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::pair<int, std::string>{
+                ENOENT,
+                "[Errno 2] No such file or directory: '/no/such/program-weft': No such file or "
+                "directory"}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, TenMebibytesThroughCatWithoutDeadlock) {
+  auto main = []() -> Task<std::pair<size_t, bool>> {
+    install_programs<TypeParam>();
+    std::string input(10 << 20, '\0');
+    for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<char>('a' + i % 26);
+    Argv argv = {"cat"};
+    auto spawn = create_subprocess_exec(argv, pipes(PIPE, PIPE));
+    auto proc = co_await std::move(spawn);
+    auto [out, err] = co_await proc->communicate(input);
+    co_return std::make_pair(out.size(), out == input && proc->returncode() == 0);
+  };
+  EXPECT_EQ(TypeParam::run(main()), (std::pair<size_t, bool>{10u << 20, true}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, InteractiveStreams) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    Argv argv = {"cat"};
+    auto spawn = create_subprocess_exec(argv, pipes(PIPE, PIPE));
+    auto proc = co_await std::move(spawn);
+    std::vector<std::string> got;
+    proc->stdin_stream()->write("first\n");
+    co_await proc->stdin_stream()->drain();
+    got.push_back(co_await proc->stdout_stream()->readline());
+    proc->stdin_stream()->write("second\n");
+    proc->stdin_stream()->close();
+    got.push_back(co_await proc->stdout_stream()->readline());
+    got.push_back(co_await proc->stdout_stream()->readline());
+    got.push_back(std::to_string(co_await proc->wait()));
+    co_return got;
+  };
+  EXPECT_EQ(TypeParam::run(main()), (std::vector<std::string>{"first\n", "second\n", "", "0"}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, KillEndsAHungChild) {
+  auto main = []() -> Task<int> {
+    install_programs<TypeParam>();
+    Argv argv = {"sleep", "1000"};
+    auto spawn = create_subprocess_exec(argv);
+    auto proc = co_await std::move(spawn);
+    proc->kill();
+    co_return co_await proc->wait();
+  };
+  EXPECT_EQ(TypeParam::run(main()), -SIGKILL);
+}
+
+TYPED_TEST(SubprocessWorldsTest, TerminateSendsSigterm) {
+  auto main = []() -> Task<int> {
+    install_programs<TypeParam>();
+    Argv argv = {"sleep", "1000"};
+    auto spawn = create_subprocess_exec(argv);
+    auto proc = co_await std::move(spawn);
+    proc->terminate();
+    co_return co_await proc->wait();
+  };
+  EXPECT_EQ(TypeParam::run(main()), -SIGTERM);
+}
+
+TYPED_TEST(SubprocessWorldsTest, SignalAfterTheChildIsReapedRaisesProcessLookupError) {
+  auto main = []() -> Task<int> {
+    install_programs<TypeParam>();
+    Argv argv = {"true"};
+    auto spawn = create_subprocess_exec(argv);
+    auto proc = co_await std::move(spawn);
+    co_await proc->wait();
+    try {
+      proc->send_signal(SIGTERM);
+    } catch (const ProcessLookupError& e) {
+      co_return e.err();
+    }
+    co_return 0;
+  };
+  EXPECT_EQ(TypeParam::run(main()), ESRCH);
+}
+
+class Recorder : public SubprocessProtocol {
+ public:
+  void connection_made(std::shared_ptr<SubprocessTransport> t) override {
+    transport = t;
+    events.push_back("made");
+  }
+  void pipe_data_received(int fd, std::string data) override { output[fd] += data; }
+  void pipe_connection_lost(int fd, std::exception_ptr) override {
+    events.push_back("pipe_lost:" + std::to_string(fd));
+  }
+  void process_exited() override { events.push_back("exited"); }
+  void connection_lost(std::exception_ptr) override {
+    events.push_back("lost");
+    transport = nullptr;
+    lost.set_result();
+  }
+  std::shared_ptr<SubprocessTransport> transport;
+  std::vector<std::string> events;
+  std::string output[3];
+  Future<void> lost;
+};
+
+TYPED_TEST(SubprocessWorldsTest, ProtocolLevelSubprocess) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    auto spawn = subprocess_shell([] { return std::make_shared<Recorder>(); },
+                                  "echo to-out; echo to-err >&2; exit 5", pipes(INHERIT, PIPE, PIPE));
+    auto [transport, proto] = co_await std::move(spawn);
+    const bool has_pid = transport->get_pid() > 0 &&
+                         std::get<int>(transport->get_extra_info("pid")) == transport->get_pid();
+    const bool no_stdin = transport->get_pipe_transport(0) == nullptr;
+    co_await proto->lost;
+    std::vector<std::string> middle(proto->events.begin() + 1, proto->events.end() - 1);
+    std::sort(middle.begin(), middle.end());
+    std::vector<std::string> got = {proto->output[1], proto->output[2],
+                                    std::to_string(transport->get_returncode().value_or(-1)),
+                                    proto->events.front(), proto->events.back()};
+    got.insert(got.end(), middle.begin(), middle.end());
+    if (!has_pid || !no_stdin) got.push_back("bad pid or pipes");
+    co_return got;
+  };
+  // "made", then pipe_lost:1, pipe_lost:2 and exited in the order they happen, then "lost".
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::vector<std::string>{"to-out\n", "to-err\n", "5", "made", "lost", "exited",
+                                      "pipe_lost:1", "pipe_lost:2"}));
+}
+
+TYPED_TEST(SubprocessWorldsTest, CommunicateIgnoresAChildThatStopsReading) {
+  auto main = []() -> Task<int> {
+    install_programs<TypeParam>();
+    Argv argv = {"true"};
+    auto spawn = create_subprocess_exec(argv, pipes(PIPE, DEVNULL));
+    auto proc = co_await std::move(spawn);
+    co_await proc->wait();
+    std::string input(1 << 20, 'x');
+    co_await proc->communicate(input);
+    co_return proc->returncode().value_or(-1);
+  };
+  EXPECT_EQ(TypeParam::run(main()), 0);
+}
+
+TYPED_TEST(SubprocessWorldsTest, ChildStillRunningWhenTheLoopClosesIsReaped) {
+  auto main = []() -> Task<int> {
+    install_programs<TypeParam>();
+    Argv argv = {"sleep", "1000"};
+    auto spawn = create_subprocess_exec(argv);
+    auto proc = co_await std::move(spawn);
+    co_return proc->pid();
+  };
+  const int pid = TypeParam::run(main());
+  EXPECT_GT(pid, 0);
+  if constexpr (!TypeParam::kSimulated) {
+    EXPECT_EQ(::kill(pid, 0), -1);  // no process, not even a zombie
+    EXPECT_EQ(errno, ESRCH);
+  }
+}
+
+}  // namespace
+}  // namespace weft
