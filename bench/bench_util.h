@@ -15,26 +15,32 @@
 namespace weft_bench {
 
 // WEFT_BENCH_QUICK=1 (set by the CI smoke test): every size divided by 1000.
+// WEFT_BENCH_SCALE=N: every size divided by N (for profiling under callgrind).
 inline bool quick() {
   const char* v = std::getenv("WEFT_BENCH_QUICK");
   return v && *v && std::strcmp(v, "0") != 0;
 }
+inline int64_t divisor() {
+  if (quick()) return 1000;
+  const char* v = std::getenv("WEFT_BENCH_SCALE");
+  const int64_t n = v ? std::atoll(v) : 1;
+  return n > 1 ? n : 1;
+}
 inline int64_t scaled(int64_t full) {
-  if (!quick()) return full;
-  int64_t q = full / 1000;
+  const int64_t q = full / divisor();
   return q < 10 ? 10 : q;
 }
 
 // The workload sizes of bench/RESULTS.md.
 inline int64_t w1_tasks() { return scaled(1'000'000); }
 constexpr int64_t kW1Batch = 1000;
-inline int64_t w3a_tasks() { return quick() ? 10 : 10'000; }
+inline int64_t w3a_tasks() { return quick() ? 10 : scaled(10'000); }
 constexpr int64_t kW3aYields = 100;
 inline int64_t w3b_timers() { return scaled(1'000'000); }
 inline int64_t w4_depth() { return scaled(1'000'000); }
 inline int64_t w2_messages() { return scaled(1'000'000); }
 inline int64_t w8_tasks() { return scaled(1'000'000); }
-inline int64_t w6_runs_per_iteration() { return quick() ? 10 : 1000; }
+inline int64_t w6_runs_per_iteration() { return quick() ? 10 : scaled(1000); }
 
 // W3b: the deadline of timer i, in microseconds (spread over [1 us, 1 ms], not in creation
 // order), and whether it is one of the third cancelled before it fires.

@@ -2,6 +2,8 @@
 // stack does not grow). Items: levels.
 #include <benchmark/benchmark.h>
 
+#include <utility>
+
 #include "bench/bench_util.h"
 #include "bench/worlds.h"
 #include "runtime/weft.h"
@@ -11,7 +13,8 @@ namespace {
 
 weft::Task<int64_t> chain(int64_t depth) {
   if (depth == 0) co_return 0;
-  co_return co_await chain(depth - 1) + 1;
+  weft::Task<int64_t> inner = chain(depth - 1);
+  co_return co_await std::move(inner) + 1;
 }
 
 void BM_W4(benchmark::State& state, World w) {

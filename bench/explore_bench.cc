@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <utility>
 
 #include "bench/bench_util.h"
 #include "runtime/weft.h"
@@ -20,7 +21,11 @@ weft::Task<void> increment(int& counter) {
 
 weft::Task<int> race() {
   int counter = 0;
-  co_await weft::gather(increment(counter), increment(counter));
+  // Named locals: g++ 12 may destroy temporaries of a co_await full-expression twice.
+  weft::Task<void> first = increment(counter);
+  weft::Task<void> second = increment(counter);
+  auto both = weft::gather(std::move(first), std::move(second));
+  co_await std::move(both);
   co_return counter;
 }
 
