@@ -47,7 +47,16 @@ std::string join_cwd(const std::string& base, const std::string& dir) {
 
 ProcessTable::ProcessTable(SimLoop& loop) : loop_(loop), shell_(fake_shell) {}
 
-ProcessTable::~ProcessTable() = default;
+ProcessTable::~ProcessTable() {
+  // Destroyed after the loop closed: callbacks that would have finished the transports are
+  // gone, so break what they would have broken.
+  for (auto& [pid, p] : live_) {
+    if (auto t = p->transport.lock()) t->abandon();
+  }
+  for (auto& p : ended_) {
+    if (auto t = p->transport.lock()) t->abandon();
+  }
+}
 
 void ProcessTable::define(std::string name, Program program) {
   if (name.empty()) throw ValueError("ProcessTable::define: empty program name");

@@ -177,6 +177,13 @@ void SimSubprocessTransport::process_exited(int returncode) {
   call_soon_if_open(loop_, [self = shared_from_this()] { self->notify_exited(); });
 }
 
+void SimSubprocessTransport::abandon() {
+  auto protocol = std::move(protocol_);
+  protocol_ = nullptr;
+  stdin_ = nullptr;
+  for (auto& r : readers_) r = nullptr;
+}
+
 void SimSubprocessTransport::notify_exited() {
   exit_notified_ = true;
   if (protocol_ && connected_) protocol_->process_exited();

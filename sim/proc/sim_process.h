@@ -84,6 +84,9 @@ class SimSubprocessTransport final
   void start(Future<void> waiter);
   // The program has ended and was reaped with `returncode`.
   void process_exited(int returncode);
+  // The loop is gone and with it the callbacks that would have called connection_lost: drop
+  // the protocol and the pipes, which breaks the transport <-> protocol reference cycle.
+  void abandon();
 
   int get_pid() const override { return pid_; }
   std::optional<int> get_returncode() const override { return returncode_; }
