@@ -2,13 +2,39 @@
 // name — coroutines `(ProgramContext&) -> Task<int>` — and create_subprocess_exec / _shell /
 // subprocess_exec on the simulated loop start them as tasks, with in-memory pipes, signals and
 // exit statuses that behave as the epoll world's child processes do.
-//
+#ifndef WEFT_SIM_PROC_PROCESS_TABLE_H_
+#define WEFT_SIM_PROC_PROCESS_TABLE_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/io/process_service.h"
+#include "sim/proc/program_context.h"
+#include "sim/proc/program_output.h"
+
+namespace weft::sim {
+
+class SimLoop;
+namespace proc_internal {
+struct SimProcess;
+}  // namespace proc_internal
+
+// Usage (inside a coroutine on the simulated loop):
 //   auto& table = weft::sim::current_loop().processes();
 //   table.define("greet", [](weft::sim::ProgramContext& ctx) -> weft::Task<int> {
-//     co_await ctx.stdout_stream().write("hello " + ctx.argv().at(1) + "\n");
+//     std::string line = "hello " + ctx.argv().at(1) + "\n";
+//     co_await ctx.stdout_stream().write(line);
 //     co_return 0;
 //   });
-//   auto proc = co_await weft::create_subprocess_exec({"greet", "you"}, {.stdout_mode = PIPE});
+//   std::vector<std::string> argv = {"greet", "you"};
+//   auto spawn = weft::create_subprocess_exec(argv, {.stdout_mode = weft::PIPE});
+//   auto proc = co_await std::move(spawn);
 //
 // What it models, and what it does not:
 // - argv[0] resolves to the program defined under that exact name, else (when it contains a
@@ -33,29 +59,6 @@
 //   with OSError (EBADF).
 // - INHERIT: stdin is at EOF at once; stdout / stderr are collected in inherited_output(1 / 2).
 // - No zombies: a program is reaped as soon as it ends (live() counts the unreaped).
-#ifndef WEFT_SIM_PROC_PROCESS_TABLE_H_
-#define WEFT_SIM_PROC_PROCESS_TABLE_H_
-
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <map>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "runtime/io/process_service.h"
-#include "sim/proc/program_context.h"
-#include "sim/proc/program_output.h"
-
-namespace weft::sim {
-
-class SimLoop;
-namespace proc_internal {
-struct SimProcess;
-}  // namespace proc_internal
-
 class ProcessTable final : public ProcessService {
  public:
   static constexpr int kFirstPid = 1000;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <utility>
@@ -26,9 +27,10 @@ inline SubprocessOptions pipes(Stdio in, Stdio out, Stdio err = INHERIT) {
 }
 
 // Runs `make_main()` for seeds [0, seeds) under fifo and random scheduling and expects every
-// run to produce `expected`.
+// run to produce `expected`. WEFT_SEEDS=N in the environment sweeps N seeds instead.
 template <class F, class T>
 void expect_for_seeds(F make_main, const T& expected, uint64_t seeds = 12) {
+  if (const char* env = std::getenv("WEFT_SEEDS")) seeds = std::strtoull(env, nullptr, 10);
   for (uint64_t seed = 0; seed < seeds; ++seed) {
     for (Strategy strategy : {Strategy::kFifo, Strategy::kRandom}) {
       auto r = sim::run(make_main(), SimConfig{.seed = seed, .strategy = strategy});
