@@ -40,7 +40,11 @@ class SleepAwaiter {
   TaskBase* task_ = nullptr;
   Ref<SleepState> state_;
   TimerHandle timer_;
-  std::optional<FutureWaiter> waiter_;
+  // final, so destroying it through std::optional is not a polymorphic delete (clang warns).
+  struct Waiter final : FutureWaiter {
+    using FutureWaiter::FutureWaiter;
+  };
+  std::optional<Waiter> waiter_;
 };
 
 int64_t delay_to_ns(double seconds);

@@ -108,6 +108,20 @@ class EpollSubprocessTransport final
       if (!waiter.done()) waiter.set_result();
     });
     service_.watch(pid_, pidfd, [self](int status) { self->process_exited(decode_status(status)); });
+    std::weak_ptr<EpollSubprocessTransport> weak = self;
+    service_.on_close([weak] { return !weak.expired(); },
+                      [weak] {
+                        if (auto t = weak.lock()) t->abandon();
+                      });
+  }
+
+  // The loop closed first: no callback will run any more. Drop the protocol unrun (it holds
+  // this transport: the cycle would leak) and let the pipes go.
+  void abandon() {
+    if (!returncode_) returncode_ = -SIGKILL;
+    finished_ = true;
+    closed_ = true;
+    protocol_.reset();
   }
 
   int get_pid() const override { return pid_; }
@@ -273,6 +287,12 @@ bool EpollProcessService::signal(pid_t pid, int sig) {
   return ::kill(pid, sig) == 0;
 }
 
+void EpollProcessService::on_close(absl::AnyInvocable<bool()> alive,
+                                   absl::AnyInvocable<void()> abandon) {
+  std::erase_if(abandoners_, [](Abandoner& a) { return !a.alive(); });
+  abandoners_.push_back({std::move(alive), std::move(abandon)});
+}
+
 void EpollProcessService::close() {
   for (auto& [pid, child] : children_) {
     if (child.pidfd >= 0) {
@@ -288,6 +308,9 @@ void EpollProcessService::close() {
     if (child.reaper.joinable()) child.reaper.join();
   }
   children_.clear();
+  std::vector<Abandoner> abandoners = std::move(abandoners_);
+  abandoners_.clear();
+  for (auto& a : abandoners) a.abandon();
 }
 
 Task<std::shared_ptr<SubprocessTransport>> EpollProcessService::subprocess_exec(

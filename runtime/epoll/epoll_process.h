@@ -33,6 +33,10 @@ class EpollProcessService final : public ProcessService {
   void close();
   // Calls `on_exit(wait status)` on the loop once `pid` has exited and been reaped.
   void watch(pid_t pid, int pidfd, absl::AnyInvocable<void(int)> on_exit);
+  // Registers what to run if the loop closes while a child's transport is still alive:
+  // `abandon` drops the transport's protocol unrun, breaking the transport <-> protocol cycle.
+  // `alive` says whether the transport still exists (expired entries are pruned).
+  void on_close(absl::AnyInvocable<bool()> alive, absl::AnyInvocable<void()> abandon);
   // Sends `sig` to a child not yet reaped (through its pidfd when there is one).
   bool signal(pid_t pid, int sig);
   bool uses_pidfd() const { return use_pidfd_; }
@@ -45,8 +49,14 @@ class EpollProcessService final : public ProcessService {
   };
   void exited(pid_t pid, int status);
 
+  struct Abandoner {
+    absl::AnyInvocable<bool()> alive;
+    absl::AnyInvocable<void()> abandon;
+  };
+
   EpollLoop& loop_;
   bool use_pidfd_;
+  std::vector<Abandoner> abandoners_;
   std::map<pid_t, Child> children_;
 };
 
