@@ -77,24 +77,45 @@ TimerHandle EventLoop::call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn
   cb->seq = ++callback_ids_;
   cb->when_ns = when_ns;
   cb->loop = this;
-  push_timer(cb.get());
+  push_timer(cb.get(), cb->when_ns, cb->seq);
   return TimerHandle(std::move(cb));
 }
 
-void EventLoop::push_timer(internal::CallbackState* cb) {
-  cb->add_ref();
-  cb->in_heap = true;
-  timers_.push_back(TimerEntry{cb->when_ns, cb->seq, cb});
+void EventLoop::arm_timer(internal::TimerFuture* f) {
+  check_open();
+  f->seq_ = ++callback_ids_;
+  push_timer(f, f->when_ns_, f->seq_);
+}
+
+bool EventLoop::timer_dead(const internal::Runnable* timer) {
+  if (timer->kind() == internal::Runnable::Kind::kCallback) {
+    return static_cast<const internal::CallbackState*>(timer)->cancelled();
+  }
+  return static_cast<const internal::TimerFuture*>(timer)->disarmed();
+}
+
+void EventLoop::set_in_heap(internal::Runnable* timer, bool in_heap) {
+  if (timer->kind() == internal::Runnable::Kind::kCallback) {
+    static_cast<internal::CallbackState*>(timer)->in_heap = in_heap;
+  } else {
+    static_cast<internal::TimerFuture*>(timer)->in_heap_ = in_heap;
+  }
+}
+
+void EventLoop::push_timer(internal::Runnable* timer, int64_t when_ns, uint64_t seq) {
+  timer->add_ref();
+  set_in_heap(timer, true);
+  timers_.push_back(TimerEntry{when_ns, seq, timer});
   std::push_heap(timers_.begin(), timers_.end(), TimerLater{});
 }
 
 void EventLoop::pop_timer() {
   std::pop_heap(timers_.begin(), timers_.end(), TimerLater{});
-  internal::CallbackState* cb = timers_.back().cb;
+  internal::Runnable* timer = timers_.back().timer;
   timers_.pop_back();
-  cb->in_heap = false;
-  if (cb->cancelled() && cancelled_timers_ > 0) --cancelled_timers_;
-  cb->release();
+  set_in_heap(timer, false);
+  if (timer_dead(timer) && cancelled_timers_ > 0) --cancelled_timers_;
+  timer->release();
 }
 
 void EventLoop::note_timer_cancelled() {
@@ -105,9 +126,9 @@ void EventLoop::note_timer_cancelled() {
 
 void EventLoop::compact_timers() {
   auto keep = std::remove_if(timers_.begin(), timers_.end(), [](const TimerEntry& t) {
-    if (!t.cb->cancelled()) return false;
-    t.cb->in_heap = false;
-    t.cb->release();
+    if (!timer_dead(t.timer)) return false;
+    set_in_heap(t.timer, false);
+    t.timer->release();
     return true;
   });
   timers_.erase(keep, timers_.end());
@@ -116,7 +137,7 @@ void EventLoop::compact_timers() {
 }
 
 void EventLoop::run_once() {
-  while (!timers_.empty() && timers_.front().cb->cancelled()) pop_timer();
+  while (!timers_.empty() && timer_dead(timers_.front().timer)) pop_timer();
 
   int64_t timeout = -1;
   if (!ready_.empty() || stopping_) {
@@ -128,10 +149,10 @@ void EventLoop::run_once() {
 
   const int64_t end = now_ns();
   while (!timers_.empty() && timers_.front().when_ns <= end) {
-    internal::CallbackState* cb = timers_.front().cb;
-    if (!cb->cancelled()) {
-      if (observer_) observer_->on_timer_fired(cb->seq, cb->when_ns);
-      schedule(cb);
+    const TimerEntry& t = timers_.front();
+    if (!timer_dead(t.timer)) {
+      if (observer_) observer_->on_timer_fired(t.seq, t.when_ns);
+      schedule(t.timer);
     }
     pop_timer();
   }
@@ -147,6 +168,10 @@ void EventLoop::run_once() {
     if (observer_ && e.runnable->kind() == internal::Runnable::Kind::kCallback) {
       auto* cb = static_cast<internal::CallbackState*>(e.runnable);
       if (!cb->cancelled()) observer_->on_callback(cb->seq);
+    } else if (observer_ && e.runnable->kind() == internal::Runnable::Kind::kTimerFuture) {
+      // A due TimerFuture is reported as the timer callback it replaces.
+      auto* tf = static_cast<internal::TimerFuture*>(e.runnable);
+      if (!tf->disarmed()) observer_->on_callback(tf->seq());
     }
     try {
       e.runnable->run(e.handle);
@@ -189,8 +214,8 @@ void EventLoop::close() {
     ready_.pop_front();
   }
   for (auto& t : timers_) {
-    t.cb->in_heap = false;
-    t.cb->release();
+    set_in_heap(t.timer, false);
+    t.timer->release();
   }
   timers_.clear();
   cancelled_timers_ = 0;

@@ -138,6 +138,8 @@ class EventLoop {
   // ---- Internal scheduling API, for awaiters and primitives. ----
   // Queues `r` to run with `h`; `resource` tags what made it ready (DESIGN.md §5).
   void schedule(internal::Runnable* r, std::coroutine_handle<> h = {}, uint64_t resource = 0);
+  // Puts `f` on the timer heap at f->when_ns() (ordered with call_at timers by (when, id)).
+  void arm_timer(internal::TimerFuture* f);
   internal::TaskBase* current_task_raw() const { return current_task_; }
   uint64_t next_resource_id() { return ++resource_ids_; }
   void register_task(internal::TaskBase* task);
@@ -171,7 +173,7 @@ class EventLoop {
   struct TimerEntry {
     int64_t when_ns;
     uint64_t seq;
-    internal::CallbackState* cb;  // one reference held
+    internal::Runnable* timer;  // a CallbackState or a TimerFuture; one reference held
   };
   struct TimerLater {
     bool operator()(const TimerEntry& a, const TimerEntry& b) const {
@@ -181,7 +183,10 @@ class EventLoop {
   friend class internal::TaskBase;
 
   void run_once();
-  void push_timer(internal::CallbackState* cb);
+  void push_timer(internal::Runnable* timer, int64_t when_ns, uint64_t seq);
+  // A timer entry that will not run: a cancelled callback or a disarmed TimerFuture.
+  static bool timer_dead(const internal::Runnable* timer);
+  static void set_in_heap(internal::Runnable* timer, bool in_heap);
   void pop_timer();
   void compact_timers();
   void check_open() const;

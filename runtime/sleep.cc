@@ -13,7 +13,7 @@ int64_t delay_to_ns(double seconds) {
 }
 
 std::string SleepState::describe() const {
-  return absl::StrFormat("sleep until t=%.9fs", static_cast<double>(when_ns_) * 1e-9);
+  return absl::StrFormat("sleep until t=%.9fs", static_cast<double>(when_ns()) * 1e-9);
 }
 
 void SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
@@ -27,20 +27,15 @@ void SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
   }
   const int64_t when = loop.time_ns() + delay_ns_;
   state_ = make_ref<SleepState>(&loop, when);
-  // The awaiter outlives the timer: its destructor cancels it, so the raw pointer is safe.
-  timer_ = loop.call_at_ns(when, [s = state_.get()] {
-    if (!s->done()) {
-      s->slot.set();
-      s->mark_finished();
-    }
-  });
+  // The heap holds its own reference; the awaiter disarms the timer when it is done with it.
+  loop.arm_timer(state_.get());
   waiter_.emplace(state_.get());
   waiter_->suspend(h);
 }
 
 void SleepAwaiter::await_resume() {
   if (waiter_) {
-    timer_.cancel();
+    state_->disarm();
     waiter_->resume();
     state_->check_result();
   } else if (task_) {

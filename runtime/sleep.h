@@ -16,21 +16,20 @@
 namespace weft {
 namespace internal {
 
-class SleepState final : public FutureState<void> {
+// The sleep's future and its timer in one allocation (see TimerFuture).
+class SleepState final : public TimerFuture {
  public:
-  SleepState(EventLoop* loop, int64_t when_ns) : FutureState<void>(loop), when_ns_(when_ns) {}
+  using TimerFuture::TimerFuture;
   std::string describe() const override;
-  int64_t when_ns() const { return when_ns_; }
-
- private:
-  int64_t when_ns_;
 };
 
 class SleepAwaiter {
  public:
   explicit SleepAwaiter(int64_t delay_ns) : delay_ns_(delay_ns) {}
   SleepAwaiter(const SleepAwaiter&) = delete;
-  ~SleepAwaiter() { timer_.cancel(); }
+  ~SleepAwaiter() {
+    if (state_) state_->disarm();
+  }
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h);
   void await_resume();
@@ -39,7 +38,6 @@ class SleepAwaiter {
   int64_t delay_ns_;
   TaskBase* task_ = nullptr;
   Ref<SleepState> state_;
-  TimerHandle timer_;
   // final, so destroying it through std::optional is not a polymorphic delete (clang warns).
   struct Waiter final : FutureWaiter {
     using FutureWaiter::FutureWaiter;

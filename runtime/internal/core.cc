@@ -23,6 +23,17 @@ void CallbackState::cancel() noexcept {
   if (in_heap && loop) loop->note_timer_cancelled();
 }
 
+void TimerFuture::disarm() noexcept {
+  if (disarmed_) return;
+  disarmed_ = true;
+  if (in_heap_ && loop_) loop_->note_timer_cancelled();
+}
+
+void TimerFuture::run(std::coroutine_handle<>) {
+  if (disarmed_ || done()) return;
+  mark_finished();
+}
+
 void DoneNode::unlink() noexcept {
   if (!owner_) return;
   if (prev_) prev_->next_ = next_; else owner_->head_ = next_;

@@ -26,7 +26,7 @@ class TaskBase;
 class Runnable : public RefCounted {
  public:
   // What the ready queue holds, so the loop can tell without a dynamic_cast.
-  enum class Kind : uint8_t { kOther, kTask, kCallback };
+  enum class Kind : uint8_t { kOther, kTask, kCallback, kTimerFuture };
   explicit Runnable(Kind kind = Kind::kOther) : kind_(kind) {}
   virtual void run(std::coroutine_handle<> h) = 0;
   Kind kind() const noexcept { return kind_; }
@@ -151,6 +151,30 @@ class FutureCore : public Runnable {
   const char* label_ = nullptr;
   FutureStatus status_ = FutureStatus::kPending;
   bool retrieved_ = false;
+};
+
+// A future that the loop's timer heap completes at `when_ns` (sleep's): the future and its timer
+// in one object, so a sleep allocates once. Armed with EventLoop::arm_timer; when due it is run
+// from the ready queue like a timer callback (same order, same observer events), and completes
+// the future unless it is already done or was disarmed.
+class TimerFuture : public FutureCore {
+ public:
+  TimerFuture(EventLoop* loop, int64_t when_ns)
+      : FutureCore(loop, Kind::kTimerFuture), when_ns_(when_ns) {}
+  int64_t when_ns() const noexcept { return when_ns_; }
+  // The timer id (from the loop's callback sequence), set by arm_timer.
+  uint64_t seq() const noexcept { return seq_; }
+  // The timer will not complete the future any more (its awaiter is done with it).
+  void disarm() noexcept;
+  bool disarmed() const noexcept { return disarmed_; }
+  void run(std::coroutine_handle<>) override;
+
+ private:
+  friend class weft::EventLoop;
+  int64_t when_ns_;
+  uint64_t seq_ = 0;
+  bool in_heap_ = false;
+  bool disarmed_ = false;
 };
 
 // Waits on a FutureCore from inside a task: links itself to the future's done list and records
