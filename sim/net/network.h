@@ -6,6 +6,12 @@
 //
 // Host 0 ("default", 10.0.0.1 and fd00::1) is where tasks outside any node (group 0) live. Every
 // host has its own loopback: 127.0.0.1, ::1 and "localhost" reach the host that asks.
+//
+//   Network& net = weft::sim::current_loop().network();   // inside sim::run's main
+//   net.config().partial_read_probability = 0;             // e.g. exact segment boundaries
+//   HostId a = net.add_host("a"), b = net.add_host("b");   // 10.0.0.2, 10.0.0.3 (+ fd00::)
+//   net.at(5 * kSecond, [&net, a, b] { net.partition({a}, {b}); });
+//   net.at(9 * kSecond, [&net, a, b] { net.heal({a}, {b}); });
 #ifndef WEFT_SIM_NET_NETWORK_H_
 #define WEFT_SIM_NET_NETWORK_H_
 
