@@ -929,5 +929,82 @@ TEST(SimTcpTest, EachHostHasItsOwnLoopback) {
   expect_everywhere(main, std::vector<std::string>{"client lo: refused", "server lo: connected"});
 }
 
+TEST(SimTcpTest, UnacceptedConnectionsAreResetWhenTheServerCloses) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    net().config() = testing::exact_network();
+    ServerOptions lazy;
+    lazy.start_serving = false;
+    auto create = create_server([] { return std::make_shared<Counting>(std::make_shared<int>()); },
+                                "127.0.0.1", 0, lazy);
+    auto server = co_await std::move(create);
+    std::vector<std::string> got;
+    // The handshake completes in the backlog, so the connect succeeds.
+    auto connect = open_connection("127.0.0.1", server->sockets().at(0).port);
+    auto [reader, writer] = co_await std::move(connect);
+    got.push_back(absl::StrCat("connected at ", now_ns() / 1000, "us"));
+    server->close();
+    try {
+      co_await reader->read();
+    } catch (const ConnectionResetError&) {
+      got.push_back(absl::StrCat("reset at ", now_ns() / 1000, "us"));
+    }
+    co_await server->wait_closed();
+    got.push_back(absl::StrCat(net().open_connections(), " open"));
+    co_return got;
+  };
+  expect_everywhere(main, std::vector<std::string>{"connected at 20us", "reset at 30us", "0 open"});
+}
+
+TEST(SimTcpTest, CancelledConnectLeavesNothingBehind) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    const Pair hosts = two_hosts();
+    net().partition({hosts.server}, {hosts.client});
+    auto attempt = []() -> Task<std::string> {
+      auto connect = wait_for(open_connection("10.0.1.1", 7), 0.25);
+      try {
+        co_await std::move(connect);
+      } catch (const TimeoutError&) {
+        co_return absl::StrCat("TimeoutError at ", now_ns() / 1000, "us");
+      }
+      co_return "connected";
+    };
+    auto t = on(hosts.client, attempt());
+    std::string outcome = co_await std::move(t);
+    std::vector<std::string> got{outcome};
+    net().heal_all();
+    co_await sleep(1.0);
+    got.push_back(absl::StrCat(net().open_connections(), " open"));
+    co_return got;
+  };
+  expect_everywhere(main, std::vector<std::string>{"TimeoutError at 250000us", "0 open"});
+}
+
+TEST(SimTcpTest, TeardownWithOpenConnectionsCallsNoProtocolAndLeaksNothing) {
+  auto calls = std::make_shared<int>(0);
+  auto main = [calls]() -> Task<int> {
+    const Pair hosts = two_hosts();
+    auto listen = [calls]() -> Task<std::shared_ptr<Server>> {
+      ProtocolFactory f = [calls] { return std::make_shared<Counting>(calls); };
+      auto create = create_server(f, "", 7);
+      co_return co_await std::move(create);
+    };
+    auto t = on(hosts.server, listen());
+    auto server = co_await std::move(t);
+    for (int i = 0; i < 3; ++i) {
+      auto connect = create_connection([calls] { return std::make_shared<Counting>(calls); },
+                                       "10.0.1.1", 7);
+      auto [transport, protocol] = co_await std::move(connect);
+      transport->write("pending");  // still in flight when the run ends
+    }
+    co_return *calls;
+  };
+  for (const auto& config : sweep()) {
+    auto result = sim::run(main, config);
+    const int at_end = result.value();
+    // Nothing was called after main returned: not while cancelling, not at teardown.
+    EXPECT_EQ(*calls, at_end) << testing::describe(config);
+  }
+}
+
 }  // namespace
 }  // namespace weft::sim
