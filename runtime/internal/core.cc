@@ -96,19 +96,19 @@ void FutureCore::mark_finished() {
 }
 
 namespace {
-// A heap node for add_done_callback: runs its callable as a loop callback.
-class CallbackNode final : public DoneNode {
+// add_done_callback's node in one allocation: linked on the future's done list while the future
+// is pending, then queued itself as the callback that runs `fn` (a CallbackState with id 0, as
+// the separate node-then-callback pair it replaces was).
+class DoneCallback final : public CallbackState, public DoneNode {
  public:
-  explicit CallbackNode(absl::AnyInvocable<void()> fn) : fn_(std::move(fn)) {}
-  void on_done(FutureCore& f) override {
-    auto cb = make_ref<CallbackState>(std::move(fn_));
-    f.loop()->schedule(cb.get());
-    delete this;
+  explicit DoneCallback(absl::AnyInvocable<void()> fn) : CallbackState(std::move(fn)) {
+    add_ref();  // the done list's reference
   }
-  void drop() { delete this; }
-
- private:
-  absl::AnyInvocable<void()> fn_;
+  void on_done(FutureCore& f) override {
+    f.loop()->schedule(this);  // the ready queue takes its own reference
+    release();
+  }
+  void drop() { release(); }
 };
 }  // namespace
 
@@ -117,7 +117,7 @@ void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
     loop_->call_soon(std::move(fn));
     return;
   }
-  link(new CallbackNode(std::move(fn)));
+  link(new DoneCallback(std::move(fn)));
 }
 
 void FutureCore::link(DoneNode* node) noexcept {
@@ -140,7 +140,7 @@ void FutureCore::schedule_callbacks() noexcept {
 void FutureCore::clear_callbacks() noexcept {
   while (DoneNode* node = head_) {
     node->unlink();
-    if (auto* heap = dynamic_cast<CallbackNode*>(node)) heap->drop();
+    if (auto* heap = dynamic_cast<DoneCallback*>(node)) heap->drop();
   }
 }
 

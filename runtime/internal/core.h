@@ -36,7 +36,8 @@ class Runnable : public RefCounted {
 };
 
 // A scheduled callback: asyncio's Handle / TimerHandle. `when_ns` and `seq` order the timer heap.
-class CallbackState final : public Runnable {
+// Not final: a future's done callback is one object that is both this and its DoneNode.
+class CallbackState : public Runnable {
  public:
   explicit CallbackState(absl::AnyInvocable<void()> fn)
       : Runnable(Kind::kCallback), fn_(std::move(fn)) {}
