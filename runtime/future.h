@@ -125,7 +125,9 @@ class Future {
 
   // `fn(future)` is scheduled with call_soon once the future is done (at once if it is).
   void add_done_callback(absl::AnyInvocable<void(Future<T>)> fn) {
-    state_->add_done_callback([fn = std::move(fn), self = *this]() mutable { fn(self); });
+    state_->add_done_callback_with_future([fn = std::move(fn)](internal::FutureCore& f) mutable {
+      fn(Future<T>(internal::Ref<internal::FutureState<T>>(static_cast<internal::FutureState<T>*>(&f))));
+    });
   }
 
   EventLoop& get_loop() const { return *state_->loop(); }

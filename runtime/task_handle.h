@@ -80,7 +80,9 @@ class AnyTask {
   std::exception_ptr exception() { return task_->exception(); }
   // `fn(task)` is scheduled with call_soon once the task is done.
   void add_done_callback(absl::AnyInvocable<void(AnyTask)> fn) {
-    task_->add_done_callback([fn = std::move(fn), self = *this]() mutable { fn(self); });
+    task_->add_done_callback_with_future([fn = std::move(fn)](internal::FutureCore& f) mutable {
+      fn(AnyTask(static_cast<internal::TaskBase*>(&f)));
+    });
   }
   EventLoop& get_loop() const { return *task_->loop(); }
   internal::TaskBase* core() const { return task_.get(); }

@@ -68,9 +68,18 @@ Task<void> serve_connection(std::shared_ptr<ServerState> state,
 
 Task<void> kv_serve_forever(std::string host, int port) {
   auto state = std::make_shared<ServerState>();
-  ClientConnectedCallback on_client = [state](std::shared_ptr<StreamReader> r,
-                                              std::shared_ptr<StreamWriter> w) {
-    return serve_connection(state, std::move(r), std::move(w));
+  // Weak: each connection's protocol keeps a copy of this callback, and the state keeps the
+  // connections' writers, which keep the protocols — a strong capture would be a cycle.
+  std::weak_ptr<ServerState> weak = state;
+  ClientConnectedCallback on_client = [weak](std::shared_ptr<StreamReader> r,
+                                             std::shared_ptr<StreamWriter> w) -> Task<void> {
+    std::shared_ptr<ServerState> live = weak.lock();
+    if (!live) {
+      // The server is gone; a connection that raced its end is just closed.
+      w->close();
+      return w->wait_closed();
+    }
+    return serve_connection(std::move(live), std::move(r), std::move(w));
   };
   auto start = start_server(std::move(on_client), std::move(host), port);
   std::shared_ptr<Server> server = co_await std::move(start);

@@ -110,6 +110,28 @@ class DoneCallback final : public CallbackState, public DoneNode {
   }
   void drop() { release(); }
 };
+
+// add_done_callback_with_future's node: like DoneCallback, but the callable is handed the future
+// when it runs instead of capturing it, so a future that never completes does not keep itself
+// alive through its own callback. From completion until the callback has run, the node holds the
+// future.
+class FutureDoneCallback final : public CallbackState, public DoneNode {
+ public:
+  explicit FutureDoneCallback(absl::AnyInvocable<void(FutureCore&)> fn)
+      : CallbackState([this] { fn_(*future_); }), fn_(std::move(fn)) {
+    add_ref();  // the done list's reference
+  }
+  void on_done(FutureCore& f) override {
+    future_ = Ref<FutureCore>(&f);
+    f.loop()->schedule(this);
+    release();
+  }
+  void drop() { release(); }
+
+ private:
+  absl::AnyInvocable<void(FutureCore&)> fn_;
+  Ref<FutureCore> future_;
+};
 }  // namespace
 
 void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
@@ -118,6 +140,14 @@ void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
     return;
   }
   link(new DoneCallback(std::move(fn)));
+}
+
+void FutureCore::add_done_callback_with_future(absl::AnyInvocable<void(FutureCore&)> fn) {
+  if (done()) {
+    loop_->call_soon([fn = std::move(fn), self = Ref<FutureCore>(this)]() mutable { fn(*self); });
+    return;
+  }
+  link(new FutureDoneCallback(std::move(fn)));
 }
 
 void FutureCore::link(DoneNode* node) noexcept {
@@ -140,7 +170,11 @@ void FutureCore::schedule_callbacks() noexcept {
 void FutureCore::clear_callbacks() noexcept {
   while (DoneNode* node = head_) {
     node->unlink();
-    if (auto* heap = dynamic_cast<DoneCallback*>(node)) heap->drop();
+    if (auto* heap = dynamic_cast<DoneCallback*>(node)) {
+      heap->drop();
+    } else if (auto* with_future = dynamic_cast<FutureDoneCallback*>(node)) {
+      with_future->drop();
+    }
   }
 }
 

@@ -116,6 +116,9 @@ class FutureCore : public Runnable {
 
   // Schedules `fn` with call_soon when done (at once if already done).
   void add_done_callback(absl::AnyInvocable<void()> fn);
+  // The same, with the future handed to `fn` when it runs: use it instead of capturing a
+  // reference to the future in `fn`, which would keep a never-completed future alive forever.
+  void add_done_callback_with_future(absl::AnyInvocable<void(FutureCore&)> fn);
   void link(DoneNode* node) noexcept;
   // Drops every pending callback without running it (loop close, killed tasks).
   void clear_callbacks() noexcept;
