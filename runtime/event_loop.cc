@@ -251,7 +251,7 @@ void EventLoop::register_task(internal::TaskBase* task) {
   task->live_next_ = live_head_;
   if (live_head_) live_head_->live_prev_ = task;
   live_head_ = task;
-  if (current_task_) task->group_ = current_task_->group_;
+  task->group_ = current_task_ ? current_task_->group_ : ambient_group_;
   if (observer_) {
     if (task->name_) {
       observer_->on_task_created(task->id_, *task->name_);
@@ -299,7 +299,9 @@ size_t EventLoop::kill_group(uint16_t group) {
   return victims.size();
 }
 
-uint16_t EventLoop::current_group() const { return current_task_ ? current_task_->group_ : 0; }
+uint16_t EventLoop::current_group() const {
+  return current_task_ ? current_task_->group_ : ambient_group_;
+}
 
 AnyTask EventLoop::current_task() const { return AnyTask(current_task_); }
 

@@ -17,6 +17,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -119,8 +120,22 @@ class EventLoop {
   // 0) abruptly, in creation order, and returns how many. The calling task, if it is one of
   // them, is killed on the next iteration instead (its frame is running now).
   size_t kill_group(uint16_t group);
-  // The running task's group, 0 outside a task.
+  // The running task's group; outside a task, the group of the innermost GroupScope (else 0).
   uint16_t current_group() const;
+  // Makes tasks created outside any task — by a callback, such as a protocol's connection_made —
+  // join `group` while the scope lives (a simulated node's network callbacks use it).
+  class GroupScope {
+   public:
+    GroupScope(EventLoop& loop, uint16_t group)
+        : loop_(loop), saved_(std::exchange(loop.ambient_group_, group)) {}
+    ~GroupScope() { loop_.ambient_group_ = saved_; }
+    GroupScope(const GroupScope&) = delete;
+    GroupScope& operator=(const GroupScope&) = delete;
+
+   private:
+    EventLoop& loop_;
+    uint16_t saved_;
+  };
 
   // World services (DESIGN.md §3): what differs between the worlds beyond the clock and the
   // schedule. Each is an interface both worlds implement; null where a world lacks it.
@@ -195,6 +210,7 @@ class EventLoop {
   std::vector<TimerEntry> timers_;
   size_t cancelled_timers_ = 0;
   internal::TaskBase* current_task_ = nullptr;
+  uint16_t ambient_group_ = 0;  // see GroupScope
   internal::TaskBase* pending_head_ = nullptr;
   internal::TaskBase* pending_tail_ = nullptr;
   internal::TaskBase* live_head_ = nullptr;

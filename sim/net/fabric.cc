@@ -358,25 +358,8 @@ int64_t Fabric::draw_latency(HostId from, HostId to) {
 }
 
 void Fabric::in_group(uint16_t group, absl::FunctionRef<void()> fn) {
-  if (group == 0) {
-    fn();
-    return;
-  }
-  // Tasks created from a callback join group 0; adopt the ones `fn` creates into `group`.
-  auto before = loop_.all_tasks();
-  const uint64_t last = before.empty() ? 0 : before.back().id();
-  before.clear();
-  struct Adopt {
-    SimLoop& loop;
-    uint64_t last;
-    uint16_t group;
-    ~Adopt() {
-      auto after = loop.all_tasks();
-      for (auto it = after.rbegin(); it != after.rend() && it->id() > last; ++it) {
-        if (it->core()->group() == 0) it->core()->set_group(group);
-      }
-    }
-  } adopt{loop_, last, group};
+  // Tasks created from a callback would join group 0; make them join the host's group.
+  EventLoop::GroupScope scope(loop_, group);
   fn();
 }
 
