@@ -20,6 +20,7 @@ sim::SimConfig random_config(uint64_t seed) {
 TEST(FramingSimTest, TheBuggyServerIsCaughtWithinAHundredSeeds) {
   int first_failure = -1;
   std::string what;
+  uint64_t digest = 0;
   for (uint64_t seed = 0; seed < 100 && first_failure < 0; ++seed) {
     auto result = sim::run([] { return session("127.0.0.1", /*buggy=*/true); },
                            random_config(seed));
@@ -27,6 +28,7 @@ TEST(FramingSimTest, TheBuggyServerIsCaughtWithinAHundredSeeds) {
     if (!result.value().empty()) {
       first_failure = static_cast<int>(seed);
       what = result.value();
+      digest = result.digest;
     }
   }
   ASSERT_GE(first_failure, 0) << "no seed below 100 revealed the framing bug";
@@ -35,6 +37,7 @@ TEST(FramingSimTest, TheBuggyServerIsCaughtWithinAHundredSeeds) {
   auto again = sim::run([] { return session("127.0.0.1", /*buggy=*/true); },
                         random_config(static_cast<uint64_t>(first_failure)));
   EXPECT_EQ(again.value(), what);
+  EXPECT_EQ(again.digest, digest);
   std::cout << "framing bug caught at seed " << first_failure << ": " << what << "\n";
 }
 
