@@ -141,12 +141,20 @@ void EventLoop::run_once() {
   while (!timers_.empty() && timer_dead(timers_.front().timer)) pop_timer();
 
   int64_t timeout = -1;
-  if (!ready_.empty() || stopping_) {
+  const bool busy = !ready_.empty() || stopping_;
+  if (busy) {
     timeout = 0;
   } else if (!timers_.empty()) {
     timeout = std::max<int64_t>(0, timers_.front().when_ns - now_ns());
   }
-  poll(timeout);
+  // While callbacks are ready the poll does not wait, and on the real loop it is a system call
+  // that mostly finds nothing: poll once every kBusyPollInterval busy iterations (tokio's
+  // event_interval does the same). An idle loop polls every time (that is where it waits, and
+  // where the simulated loop advances its clock or reports a deadlock).
+  if (!busy || ++busy_iterations_ >= kBusyPollInterval) {
+    busy_iterations_ = 0;
+    poll(timeout);
+  }
 
   const int64_t end = now_ns();
   while (!timers_.empty() && timers_.front().when_ns <= end) {

@@ -4,7 +4,8 @@
 // Single-threaded: only call_soon_threadsafe may be called from another thread.
 //
 //   run_forever ─► run_once: ┌ drop cancelled timers at the heap top
-//                            ├ poll(timeout)      (epoll_wait | advance virtual time | deadlock)
+//                            ├ poll(timeout)      (epoll_wait | advance virtual time | deadlock;
+//                            │                     with callbacks ready: every 32nd iteration)
 //                            ├ due timers ─► ready queue (in (when, seq) order)
 //                            └ run the n entries that were ready: pick_ready() chooses each
 #ifndef WEFT_RUNTIME_EVENT_LOOP_H_
@@ -209,6 +210,9 @@ class EventLoop {
   std::deque<ReadyEntry> ready_;
   std::vector<TimerEntry> timers_;
   size_t cancelled_timers_ = 0;
+  // Iterations with callbacks ready since the last poll (see run_once).
+  static constexpr int kBusyPollInterval = 32;
+  int busy_iterations_ = 0;
   internal::TaskBase* current_task_ = nullptr;
   uint16_t ambient_group_ = 0;  // see GroupScope
   internal::TaskBase* pending_head_ = nullptr;
