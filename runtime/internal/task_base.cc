@@ -1,5 +1,6 @@
 #include "runtime/internal/task_base.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -118,16 +119,22 @@ void TaskBase::finish(std::exception_ptr error) {
   waiter_ = nullptr;
   if (!error) {
     mark_finished();
-  } else if (is_cancelled_error(error)) {
-    std::string msg;
+  } else {
+    // One rethrow both classifies the outcome and reads a cancellation's message: unwinding is
+    // most of what a cancelled task costs, so it is not done twice.
+    std::optional<std::string> cancel_message;
     try {
       std::rethrow_exception(error);
     } catch (const CancelledError& c) {
-      msg = c.message();
+      cancel_message = c.message();
+    } catch (...) {
+      // Only classifying: the exception stays in `error` and is stored below.
     }
-    mark_cancelled(std::move(msg));
-  } else {
-    set_exception(std::move(error));
+    if (cancel_message) {
+      mark_cancelled(std::move(*cancel_message));
+    } else {
+      set_exception(std::move(error));
+    }
   }
   if (auto* obs = loop->observer()) {
     obs->on_task_done(id_, !error                 ? TaskOutcome::kResult
