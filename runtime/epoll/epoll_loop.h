@@ -38,6 +38,14 @@ class EpollLoop final : public EventLoop {
   void add_writer(int fd, absl::AnyInvocable<void()> fn);
   bool remove_writer(int fd);
 
+  // A scratch buffer of kReadBufferSize bytes for one read at a time on the loop thread, so
+  // transports neither allocate nor zero-fill their maximum read size per read.
+  static constexpr size_t kReadBufferSize = 256 * 1024;  // asyncio's max_size for one recv
+  char* read_buffer() {
+    if (!read_buffer_) read_buffer_ = std::make_unique<char[]>(kReadBufferSize);
+    return read_buffer_.get();
+  }
+
   // The real world's services, created on first use and released by close(): sockets, child
   // processes (reaped when the loop closes: a child still running then is killed, as asyncio's
   // transport close does) and the default thread pool.
@@ -55,6 +63,7 @@ class EpollLoop final : public EventLoop {
 
  private:
   class FdCallback;
+  std::unique_ptr<char[]> read_buffer_;
   struct Watch {
     internal::Ref<FdCallback> reader;
     internal::Ref<FdCallback> writer;

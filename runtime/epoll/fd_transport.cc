@@ -13,7 +13,6 @@
 
 namespace weft {
 namespace {
-constexpr size_t kReadSize = 256 * 1024;  // asyncio's max_size for one recv
 }  // namespace
 
 FdTransport::FdTransport(EpollLoop& loop, int fd, Kind kind, std::shared_ptr<Protocol> protocol,
@@ -89,9 +88,9 @@ void FdTransport::read_ready() {
     }
     return;
   }
-  std::string data(kReadSize, '\0');
-  ssize_t n = kind_ == Kind::kSocket ? ::recv(fd_, data.data(), data.size(), 0)
-                                     : ::read(fd_, data.data(), data.size());
+  char* buf = loop_.read_buffer();
+  constexpr size_t kMax = EpollLoop::kReadBufferSize;
+  ssize_t n = kind_ == Kind::kSocket ? ::recv(fd_, buf, kMax, 0) : ::read(fd_, buf, kMax);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     fatal_error(make_os_error(errno, "read failed", peer_.port ? peer_.to_string() : ""),
@@ -102,7 +101,8 @@ void FdTransport::read_ready() {
     on_eof();
     return;
   }
-  data.resize(static_cast<size_t>(n));
+  // Exactly the bytes read: the protocol may keep the string (a StreamReader buffer does).
+  std::string data(buf, static_cast<size_t>(n));
   try {
     protocol_->data_received(std::move(data));
   } catch (...) {
