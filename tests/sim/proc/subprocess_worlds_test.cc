@@ -16,6 +16,7 @@
 #include "runtime/weft.h"
 #include "sim/proc/basic_programs.h"
 #include "sim/proc/process_table.h"
+#include "tests/io/fd_check.h"
 #include "tests/sim/proc/proc_testing.h"
 #include "tests/testing/worlds.h"
 
@@ -28,13 +29,20 @@ using sim::testing::pipes;
 template <class W>
 class SubprocessWorldsTest : public ::testing::Test {
  protected:
-  // No child of ours may be left unreaped (a zombie) after a test on the real loop.
+  void SetUp() override {
+    if constexpr (!W::kSimulated) fds_before_ = testing::count_open_fds();
+  }
+  // On the real loop: no child left unreaped (a zombie), no fd left open.
   void TearDown() override {
     if constexpr (!W::kSimulated) {
       EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
       EXPECT_EQ(errno, ECHILD);
+      EXPECT_EQ(testing::count_open_fds(), fds_before_) << testing::list_open_fds();
     }
   }
+
+ private:
+  int fds_before_ = 0;
 };
 TYPED_TEST_SUITE(SubprocessWorldsTest, testing::Worlds, testing::WorldNames);
 
