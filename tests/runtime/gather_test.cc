@@ -76,13 +76,20 @@ TYPED_TEST(GatherTest, EmptyRangeCompletesWithEmptyVector) {
 TYPED_TEST(GatherTest, FirstExceptionPropagatesOthersKeepRunning) {
   auto body = []() -> Task<Log> {
     Log log;
-    auto slow = create_task(after(0.005, 5));
+    // `slow` ends only when released after the check, not on a 5 ms timer that a busy machine
+    // lets fire before gather has raised.
+    Future<void> release;
+    auto slow = create_task([](Future<void> go) -> Task<int> {
+      co_await go;
+      co_return 5;
+    }(release));
     try {
       co_await gather(fail_after(0.001, "first"), slow, fail_after(0.002, "second"));
     } catch (const ValueError& e) {
       log.push_back(std::string("caught ") + e.what());
     }
     log.push_back(slow.done() ? "slow done" : "slow still running");
+    release.set_result();
     log.push_back("slow = " + std::to_string(co_await slow));
     co_await sleep(0.01);
     co_return log;

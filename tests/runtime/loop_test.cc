@@ -47,9 +47,12 @@ TYPED_TEST(LoopTest, TimersFireInDeadlineOrderThenSchedulingOrder) {
   auto body = []() -> Task<std::vector<int>> {
     std::vector<int> log;
     auto& loop = get_running_loop();
+    // Deadlines from one clock reading: the real loop can be preempted between two calls for
+    // longer than 1 ms. call_later reads the clock again, later, so "3" can only move later.
+    const double now = loop.time();
     loop.call_later(0.003, [&] { log.push_back(3); });
-    loop.call_later(0.001, [&] { log.push_back(1); });
-    const double at = loop.time() + 0.002;
+    loop.call_at(now + 0.001, [&] { log.push_back(1); });
+    const double at = now + 0.002;
     loop.call_at(at, [&] { log.push_back(20); });
     loop.call_at(at, [&] { log.push_back(21); });
     co_await sleep(0.01);

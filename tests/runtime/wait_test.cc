@@ -23,6 +23,17 @@ Task<int> fail_after(double delay) {
   co_await sleep(delay);
   throw ValueError("failed");
 }
+// Done in its first step. Created before a timeout is armed, it is done before that timeout's
+// callback runs, however late the real loop gets there: a loop iteration runs the steps that
+// were ready before the timers that fell due (a 1 ms sleep against a 5 ms timeout was not).
+Task<int> at_once(int v) { co_return v; }
+// Finishes `delay` after `prev`: completion order by construction, not by comparing two delays
+// that a busy machine can reorder.
+Task<int> after_task(TaskHandle<int> prev, double delay, int v) {
+  co_await prev;
+  co_await sleep(delay);
+  co_return v;
+}
 
 std::vector<int> values(std::vector<TaskHandle<int>>& hs) {
   std::vector<int> out;
@@ -42,7 +53,7 @@ TYPED_TEST(WaitTest, AllCompleted) {
 
 TYPED_TEST(WaitTest, FirstCompletedLeavesOthersRunning) {
   auto body = []() -> Task<std::vector<int>> {
-    std::vector<TaskHandle<int>> ts{create_task(after(0.02, 2)), create_task(after(0.001, 1))};
+    std::vector<TaskHandle<int>> ts{create_task(after(30, 2)), create_task(after(0.001, 1))};
     auto r = co_await wait(ts, std::nullopt, FIRST_COMPLETED);
     std::vector<int> out = values(r.done);
     out.push_back(static_cast<int>(r.pending.size()));
@@ -56,7 +67,7 @@ TYPED_TEST(WaitTest, FirstCompletedLeavesOthersRunning) {
 TYPED_TEST(WaitTest, FirstException) {
   auto body = []() -> Task<std::vector<int>> {
     std::vector<TaskHandle<int>> ts{create_task(after(0.001, 1)), create_task(fail_after(0.002)),
-                                    create_task(after(0.05, 3))};
+                                    create_task(after(30, 3))};
     auto r = co_await wait(ts, std::nullopt, FIRST_EXCEPTION);
     std::vector<int> out = values(r.done);
     out.push_back(static_cast<int>(r.pending.size()));
@@ -68,7 +79,7 @@ TYPED_TEST(WaitTest, FirstException) {
 
 TYPED_TEST(WaitTest, TimeoutReturnsPendingWithoutCancelling) {
   auto body = []() -> Task<std::vector<int>> {
-    std::vector<TaskHandle<int>> ts{create_task(after(0.001, 1)), create_task(after(10, 2))};
+    std::vector<TaskHandle<int>> ts{create_task(at_once(1)), create_task(after(10, 2))};
     auto r = co_await wait(ts, 0.005);
     std::vector<int> out = values(r.done);
     out.push_back(static_cast<int>(r.pending.size()));
@@ -93,8 +104,12 @@ TYPED_TEST(WaitTest, EmptyRaisesValueError) {
 
 TYPED_TEST(WaitTest, AsCompletedYieldsInCompletionOrder) {
   auto body = []() -> Task<std::vector<int>> {
-    std::vector<TaskHandle<int>> ts{create_task(after(0.003, 3)), create_task(after(0.001, 1)),
-                                    create_task(after(0.002, 2))};
+    // Completes 1, 2, 3 at 1, 2, 3 ms (virtual time on the simulated loop), each after the one
+    // before it; handed to as_completed as 3, 1, 2.
+    auto t1 = create_task(after(0.001, 1));
+    auto t2 = create_task(after_task(t1, 0.001, 2));
+    auto t3 = create_task(after_task(t2, 0.001, 3));
+    std::vector<TaskHandle<int>> ts{t3, t1, t2};
     std::vector<int> out;
     auto it = as_completed(ts);
     while (auto t = co_await it.next()) out.push_back(co_await *t);
@@ -106,7 +121,7 @@ TYPED_TEST(WaitTest, AsCompletedYieldsInCompletionOrder) {
 TYPED_TEST(WaitTest, AsCompletedTimeoutRaisesTimeoutError) {
   auto body = []() -> Task<Log> {
     Log log;
-    std::vector<TaskHandle<int>> ts{create_task(after(0.001, 1)), create_task(after(10, 2))};
+    std::vector<TaskHandle<int>> ts{create_task(at_once(1)), create_task(after(10, 2))};
     auto it = as_completed(ts, 0.005);
     try {
       while (auto t = co_await it.next()) log.push_back(std::to_string(co_await *t));
