@@ -139,7 +139,7 @@ class TaskHandle : public AnyTask {
 template <class T>
 TaskHandle<T> EventLoop::create_task(Task<T> coro, std::string name) {
   check_open();
-  if (!coro.valid()) throw InvalidStateError("create_task: empty or already awaited Task");
+  if (!coro.valid() || coro.awaited()) internal::throw_task_reused("create_task", coro.valid());
   auto h = coro.release();
   auto* state = new internal::TaskState<T>(this, h, std::move(name));
   TaskHandle<T> handle(state);

@@ -9,6 +9,16 @@
 
 namespace weft::internal {
 
+void throw_task_reused(const char* where, bool has_coroutine) {
+  if (has_coroutine) {
+    throw RuntimeError(absl::StrCat(
+        where, ": cannot reuse already awaited Task (a Task runs once; to await one result from "
+        "several places, create_task it and await the handle)"));
+  }
+  throw RuntimeError(absl::StrCat(
+      where, ": empty Task (moved from, or already handed to create_task)"));
+}
+
 TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
     : FutureCore(loop, Kind::kTask), root_(root) {
   set_name(std::move(name));
