@@ -84,7 +84,11 @@ class AnyTask {
       fn(AnyTask(static_cast<internal::TaskBase*>(&f)));
     });
   }
-  EventLoop& get_loop() const { return *task_->loop(); }
+  // RuntimeError once the loop has closed (a closed loop detaches its tasks).
+  EventLoop& get_loop() const {
+    task_->throw_if_detached("get_loop");
+    return *task_->loop();
+  }
   internal::TaskBase* core() const { return task_.get(); }
   friend bool operator==(const AnyTask& a, const AnyTask& b) { return a.task_ == b.task_; }
 
