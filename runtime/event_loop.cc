@@ -12,11 +12,17 @@ namespace weft {
 namespace {
 thread_local EventLoop* t_running_loop = nullptr;
 
+// A delay or a loop time in nanoseconds, clamped to +-INT64_MAX/4 so that adding a clamped delay
+// to the clock cannot overflow. A past (negative) value is kept as it is: asyncio orders past
+// deadlines among themselves, and the loop treats every deadline <= now as due.
+constexpr int64_t kFarNs = INT64_MAX / 4;
 int64_t seconds_to_ns(double s) {
-  if (!(s > 0)) return 0;  // negative and NaN delays mean "now"
-  if (s > 9.2e9) return INT64_MAX / 2;
+  if (std::isnan(s)) return 0;  // NaN would poison the heap order: treat it as "now"
+  if (s >= 2.3e9) return kFarNs;
+  if (s <= -2.3e9) return -kFarNs;
   return static_cast<int64_t>(std::llround(s * 1e9));
 }
+int64_t clamp_ns(int64_t ns) { return std::clamp<int64_t>(ns, -kFarNs, kFarNs); }
 }  // namespace
 
 EventLoop& get_running_loop() {
@@ -64,12 +70,11 @@ TimerHandle EventLoop::call_later(double delay, absl::AnyInvocable<void()> fn) {
 }
 
 TimerHandle EventLoop::call_later(std::chrono::nanoseconds delay, absl::AnyInvocable<void()> fn) {
-  return call_at_ns(now_ns() + std::max<int64_t>(0, delay.count()), std::move(fn));
+  return call_at_ns(now_ns() + clamp_ns(delay.count()), std::move(fn));
 }
 
 TimerHandle EventLoop::call_at(double when, absl::AnyInvocable<void()> fn) {
-  int64_t ns = std::isfinite(when) ? static_cast<int64_t>(std::llround(when * 1e9)) : INT64_MAX / 2;
-  return call_at_ns(ns, std::move(fn));
+  return call_at_ns(seconds_to_ns(when), std::move(fn));
 }
 
 TimerHandle EventLoop::call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn) {

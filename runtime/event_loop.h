@@ -65,10 +65,14 @@ class EventLoop {
 
   // Runs `fn` on a later iteration, after the callbacks already scheduled (FIFO on the real loop).
   Handle call_soon(absl::AnyInvocable<void()> fn);
-  // Runs `fn` once `delay` seconds have passed (never earlier). Negative delays mean now.
+  // Runs `fn` once `delay` seconds have passed (never earlier). A negative delay is a deadline
+  // in the past, kept as it is (as asyncio): the timer is due at the next iteration, and due
+  // timers run in (deadline, scheduling) order, so call_later(-1, p); call_later(-2, q) runs q
+  // first. Due timers join the ready queue after the callbacks already in it.
   TimerHandle call_later(double delay, absl::AnyInvocable<void()> fn);
   TimerHandle call_later(std::chrono::nanoseconds delay, absl::AnyInvocable<void()> fn);
-  // Runs `fn` at loop time `when` (seconds) / `when_ns`.
+  // Runs `fn` at loop time `when` (seconds) / `when_ns`; a time in the past is due at once and
+  // keeps its order among past deadlines (-inf first, +inf never).
   TimerHandle call_at(double when, absl::AnyInvocable<void()> fn);
   TimerHandle call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn);
   // The only entry that is safe from another thread. The simulated loop has no other threads:

@@ -1,7 +1,9 @@
 // weft::Task<T>: a lazy coroutine (asyncio's `async def`). Nothing runs until it is awaited or
 // handed to create_task. Awaiting it runs it inline by symmetric transfer, so chains of any
 // depth do not grow the stack. A Task owns its frame: destroying an unstarted or suspended Task
-// destroys the frame. T may be void, a reference, or move-only.
+// destroys the frame. T may be void, a reference, or move-only. A Task runs once: awaiting it a
+// second time (or while it runs), awaiting a moved-from Task, or handing either to create_task
+// raises RuntimeError, as asyncio's "cannot reuse already awaited coroutine".
 #ifndef WEFT_RUNTIME_TASK_H_
 #define WEFT_RUNTIME_TASK_H_
 
@@ -105,12 +107,19 @@ class [[nodiscard]] Task {
     if (h_) h_.destroy();
   }
 
+  // Holds a coroutine (false once moved from or handed to create_task).
   bool valid() const noexcept { return static_cast<bool>(h_); }
+  // Has been awaited (it may still be running): it cannot be awaited or scheduled again.
+  bool awaited() const noexcept { return h_ && h_.promise().continuation_; }
 
   struct Awaiter {
     std::coroutine_handle<promise_type> h;
+    // The first await sets the continuation, and it stays set: a second await would resume a
+    // running or finished coroutine.
     bool await_ready() const {
-      if (!h) throw InvalidStateError("co_await on an empty or already awaited Task");
+      if (!h || h.promise().continuation_) [[unlikely]] {
+        internal::throw_task_reused("co_await", static_cast<bool>(h));
+      }
       return false;
     }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
@@ -119,7 +128,8 @@ class [[nodiscard]] Task {
     }
     T await_resume() { return h.promise().take(); }
   };
-  // Starts the coroutine inline; the caller resumes when it finishes. Await once.
+  // Starts the coroutine inline; the caller resumes when it finishes. Await once (RuntimeError
+  // after that, see above).
   Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
   Awaiter operator co_await() & noexcept { return Awaiter{h_}; }
 

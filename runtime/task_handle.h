@@ -84,7 +84,11 @@ class AnyTask {
       fn(AnyTask(static_cast<internal::TaskBase*>(&f)));
     });
   }
-  EventLoop& get_loop() const { return *task_->loop(); }
+  // RuntimeError once the loop has closed (a closed loop detaches its tasks).
+  EventLoop& get_loop() const {
+    task_->throw_if_detached("get_loop");
+    return *task_->loop();
+  }
   internal::TaskBase* core() const { return task_.get(); }
   friend bool operator==(const AnyTask& a, const AnyTask& b) { return a.task_ == b.task_; }
 
@@ -139,7 +143,7 @@ class TaskHandle : public AnyTask {
 template <class T>
 TaskHandle<T> EventLoop::create_task(Task<T> coro, std::string name) {
   check_open();
-  if (!coro.valid()) throw InvalidStateError("create_task: empty or already awaited Task");
+  if (!coro.valid() || coro.awaited()) internal::throw_task_reused("create_task", coro.valid());
   auto h = coro.release();
   auto* state = new internal::TaskState<T>(this, h, std::move(name));
   TaskHandle<T> handle(state);

@@ -82,6 +82,12 @@ void FutureCore::throw_if_done(const char* what) const {
   }
 }
 
+void FutureCore::throw_if_detached(const char* what) const {
+  if (!loop_) [[unlikely]] {
+    throw RuntimeError(absl::StrCat(what, " on ", describe(), " whose event loop is closed"));
+  }
+}
+
 void FutureCore::set_exception(std::exception_ptr e) {
   throw_if_done("set_exception");
   if (!e) throw ValueError("set_exception: null exception");
@@ -135,6 +141,7 @@ class FutureDoneCallback final : public CallbackState, public DoneNode {
 }  // namespace
 
 void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
+  throw_if_detached("add_done_callback");
   if (done()) {
     loop_->call_soon(std::move(fn));
     return;
@@ -143,6 +150,7 @@ void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
 }
 
 void FutureCore::add_done_callback_with_future(absl::AnyInvocable<void(FutureCore&)> fn) {
+  throw_if_detached("add_done_callback");
   if (done()) {
     loop_->call_soon([fn = std::move(fn), self = Ref<FutureCore>(this)]() mutable { fn(*self); });
     return;
@@ -187,9 +195,29 @@ FutureWaiter::~FutureWaiter() {
   if (task_ && task_->waiter() == future_) task_->set_waiter(nullptr);
 }
 
-void FutureWaiter::suspend(std::coroutine_handle<> h) {
-  TaskBase* task = future_->loop()->current_task_raw();
+namespace {
+// Why a future cannot be awaited here: its loop closed (a task's loop pointer is cleared then),
+// no task runs on this thread, or the running task belongs to another loop. The foreign loop is
+// never dereferenced: it may be gone.
+[[noreturn]] void throw_cannot_wait(const FutureCore& f) {
+  if (!f.loop()) {
+    throw RuntimeError(absl::StrCat("awaiting ", f.describe(), " whose event loop is closed"));
+  }
+  EventLoop* running = running_loop_or_null();
+  TaskBase* task = running ? running->current_task_raw() : nullptr;
   if (!task) throw RuntimeError("co_await on a weft future outside a task");
+  throw RuntimeError(absl::StrCat("awaiting ", f.describe(),
+                                  " attached to a different loop (in task '", task->name(),
+                                  "'; a future or task belongs to the loop that created it)"));
+}
+}  // namespace
+
+void FutureWaiter::suspend(std::coroutine_handle<> h) {
+  // The future's loop has a current task only while it runs, and then (on this thread) it is the
+  // running loop: the one check covers the ordinary case.
+  EventLoop* loop = future_->loop();
+  TaskBase* task = loop ? loop->current_task_raw() : nullptr;
+  if (!task) [[unlikely]] throw_cannot_wait(*future_);
   if (task == future_) throw RuntimeError("Task cannot await on itself");
   task_ = task;
   handle_ = h;

@@ -114,7 +114,11 @@ class FutureCore : public Runnable {
   void mark_finished();
   void throw_if_done(const char* what) const;
 
-  // Schedules `fn` with call_soon when done (at once if already done).
+  // RuntimeError if the loop has closed and detached this state (tasks only; see close()).
+  void throw_if_detached(const char* what) const;
+
+  // Schedules `fn` with call_soon when done (at once if already done). RuntimeError once the
+  // loop has closed.
   void add_done_callback(absl::AnyInvocable<void()> fn);
   // The same, with the future handed to `fn` when it runs: use it instead of capturing a
   // reference to the future in `fn`, which would keep a never-completed future alive forever.
@@ -188,7 +192,9 @@ class FutureWaiter : public DoneNode {
  public:
   explicit FutureWaiter(FutureCore* f) : future_(f) {}
   ~FutureWaiter();
-  // Suspends the current task on the future. Throws RuntimeError outside a task.
+  // Suspends the current task on the future. Throws RuntimeError outside a task, when the
+  // future's loop has closed (a task of a closed loop), or when the current task runs on another
+  // loop than the future's (asyncio: "got Future attached to a different loop").
   void suspend(std::coroutine_handle<> h);
   // Call first in await_resume: throws CancelledError if the task's cancellation is pending.
   void resume();

@@ -9,6 +9,16 @@
 
 namespace weft::internal {
 
+void throw_task_reused(const char* where, bool has_coroutine) {
+  if (has_coroutine) {
+    throw RuntimeError(absl::StrCat(
+        where, ": cannot reuse already awaited Task (a Task runs once; to await one result from "
+        "several places, create_task it and await the handle)"));
+  }
+  throw RuntimeError(absl::StrCat(
+      where, ": empty Task (moved from, or already handed to create_task)"));
+}
+
 TaskBase::TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name)
     : FutureCore(loop, Kind::kTask), root_(root) {
   set_name(std::move(name));
@@ -117,7 +127,13 @@ void TaskBase::kill(std::string msg) {
 void TaskBase::finish(std::exception_ptr error) {
   EventLoop* loop = loop_;
   waiter_ = nullptr;
-  if (!error) {
+  if (!error && must_cancel_) {
+    // Returned with a cancellation still pending (it cancelled itself and never suspended
+    // again): asyncio's Task.__step ends such a task cancelled, dropping its value. A raised
+    // exception (the branch below) wins over the pending cancellation, as there.
+    must_cancel_ = false;
+    mark_cancelled(take_pending_message());
+  } else if (!error) {
     mark_finished();
   } else {
     // One rethrow both classifies the outcome and reads a cancellation's message: unwinding is
@@ -137,9 +153,9 @@ void TaskBase::finish(std::exception_ptr error) {
     }
   }
   if (auto* obs = loop->observer()) {
-    obs->on_task_done(id_, !error                 ? TaskOutcome::kResult
-                           : cancelled()          ? TaskOutcome::kCancelled
-                                                  : TaskOutcome::kException);
+    obs->on_task_done(id_, cancelled() ? TaskOutcome::kCancelled
+                           : error     ? TaskOutcome::kException
+                                       : TaskOutcome::kResult);
   }
   loop->unregister_pending(this);
 }

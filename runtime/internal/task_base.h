@@ -12,6 +12,10 @@
 
 namespace weft::internal {
 
+// Throws RuntimeError for a Task that cannot run (again): already awaited when it still holds
+// its coroutine, else moved from or handed to create_task. `where` names the call.
+[[noreturn]] void throw_task_reused(const char* where, bool has_coroutine);
+
 class TaskBase : public FutureCore {
  public:
   TaskBase(EventLoop* loop, std::coroutine_handle<> root, std::string name);

@@ -177,6 +177,75 @@ TYPED_TEST(CancelTest, SelfCancelIsDeliveredAtNextSuspension) {
   EXPECT_EQ(TypeParam::run(body()), (Log{"still running", "cancelled at await"}));
 }
 
+// asyncio's Task.__step: a coroutine that returns while a cancellation is pending (_must_cancel)
+// ends cancelled, with the cancel message, and its value is dropped.
+TYPED_TEST(CancelTest, SelfCancelThenReturnEndsCancelled) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    auto t = create_task([]() -> Task<int> {
+      current_task().cancel("bye");
+      co_return 7;
+    }());
+    try {
+      int v = co_await t;
+      log.push_back("value " + std::to_string(v));
+    } catch (const CancelledError& c) {
+      log.push_back("CancelledError: " + c.message());
+    }
+    log.push_back(t.cancelled() ? "task cancelled" : "task not cancelled");
+    try {
+      t.result();
+      log.push_back("result returned");
+    } catch (const CancelledError&) {
+      log.push_back("result: CancelledError");
+    }
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"CancelledError: bye", "task cancelled", "result: CancelledError"}));
+}
+
+// asyncio: an exception other than CancelledError wins over a pending cancellation
+// (Task.__step's `except BaseException: super().set_exception(exc)`).
+TYPED_TEST(CancelTest, SelfCancelThenRaiseEndsWithTheException) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    auto t = create_task([]() -> Task<int> {
+      current_task().cancel();
+      throw ValueError("boom");
+      co_return 7;
+    }());
+    try {
+      co_await t;
+    } catch (const ValueError& e) {
+      log.push_back(std::string("ValueError: ") + e.what());
+    } catch (const CancelledError&) {
+      log.push_back("CancelledError");
+    }
+    log.push_back(t.cancelled() ? "task cancelled" : "task not cancelled");
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"ValueError: boom", "task not cancelled"}));
+}
+
+// uncancel() withdraws the pending request: the task returns its value.
+TYPED_TEST(CancelTest, SelfCancelUncancelThenReturnKeepsTheValue) {
+  auto body = []() -> Task<std::string> {
+    auto t = create_task([]() -> Task<int> {
+      AnyTask me = current_task();
+      me.cancel();
+      me.cancel();
+      me.uncancel();  // one request still pending
+      if (me.cancelling() != 1) co_return -1;
+      me.uncancel();
+      co_return 7;
+    }());
+    int v = co_await t;
+    co_return "value " + std::to_string(v);
+  };
+  EXPECT_EQ(TypeParam::run(body()), "value 7");
+}
+
 TYPED_TEST(CancelTest, CancellingAndUncancelCount) {
   auto body = []() -> Task<std::vector<int>> {
     std::vector<int> out;

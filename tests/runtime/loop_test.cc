@@ -1,5 +1,7 @@
 // EventLoop: callbacks, timers, handles, run/stop/close, the running loop, task registry and the
 // exception handler — on both loops.
+#include <chrono>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,49 @@ TYPED_TEST(LoopTest, TimersFireInDeadlineOrderThenSchedulingOrder) {
     co_return log;
   };
   EXPECT_EQ(TypeParam::run(body()), (std::vector<int>{1, 20, 21, 3}));
+}
+
+// asyncio keeps a past deadline as it is: call_later(-1, p); call_later(-2, q) runs q first. Due
+// timers join the ready queue at the start of the next iteration, after the callbacks already
+// there (r, and the yielding task's own step), so the exact order is r, main, q, p.
+TYPED_TEST(LoopTest, PastDeadlinesKeepDeadlineOrderAfterReadyCallbacks) {
+  auto body = []() -> Task<std::vector<std::string>> {
+    std::vector<std::string> log;
+    auto& loop = get_running_loop();
+    const double start = loop.time();
+    TimerHandle p = loop.call_later(-1, [&] { log.push_back("p"); });
+    TimerHandle q = loop.call_later(-2, [&] { log.push_back("q"); });
+    loop.call_soon([&] { log.push_back("r"); });
+    EXPECT_LE(p.when(), start - 1 + 1e-3);  // the deadline is kept, not clamped to now
+    EXPECT_LE(q.when(), start - 2 + 1e-3);
+    co_await sleep(0);
+    log.push_back("main");
+    co_await sleep(0);
+    co_await sleep(0);
+    // Virtual time never runs backwards for a past deadline (sim: still exactly the start).
+    if (loop.time() < start) log.push_back("time went backwards");
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (std::vector<std::string>{"r", "main", "q", "p"}));
+}
+
+TYPED_TEST(LoopTest, PastCallAtAndNegativeDurationsKeepDeadlineOrder) {
+  auto body = []() -> Task<std::vector<std::string>> {
+    std::vector<std::string> log;
+    auto& loop = get_running_loop();
+    const double now = loop.time();
+    loop.call_at(now - 1, [&] { log.push_back("at-1"); });
+    loop.call_later(std::chrono::seconds(-3), [&] { log.push_back("ns-3"); });
+    loop.call_at(-std::numeric_limits<double>::infinity(), [&] { log.push_back("at-inf"); });
+    loop.call_at(now - 2, [&] { log.push_back("at-2"); });
+    loop.call_later(0, [&] { log.push_back("later0"); });
+    co_await sleep(-5);  // a negative sleep is one yield, as sleep(0)
+    log.push_back("main");
+    co_await sleep(0);
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (std::vector<std::string>{"main", "at-inf", "ns-3", "at-2", "at-1", "later0"}));
 }
 
 TYPED_TEST(LoopTest, TimerNeverFiresEarly) {

@@ -96,6 +96,111 @@ TYPED_TEST(TaskTest, RunRethrowsMainsException) {
   EXPECT_THROW(TypeParam::run(body()), ValueError);
 }
 
+using Log = std::vector<std::string>;
+
+constexpr const char* kReused =
+    "co_await: cannot reuse already awaited Task (a Task runs once; to await one result from "
+    "several places, create_task it and await the handle)";
+
+// A Task runs once (asyncio: "cannot reuse already awaited coroutine"): a second await of an
+// lvalue Task raises RuntimeError instead of resuming the finished coroutine.
+TYPED_TEST(TaskTest, AwaitingAFinishedTaskAgainRaisesRuntimeError) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Task<int> t = value(3);
+    int first = co_await t;
+    log.push_back("first " + std::to_string(first));
+    try {
+      int second = co_await t;
+      log.push_back("second " + std::to_string(second));
+    } catch (const RuntimeError& e) {
+      log.push_back(e.what());
+    }
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{"first 3", kReused}));
+}
+
+// The same while the first await is still running the Task (suspended inside it).
+TYPED_TEST(TaskTest, AwaitingATaskThatAnotherAwaitIsRunningRaisesRuntimeError) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Task<int> t = []() -> Task<int> {
+      co_await sleep(0.01);
+      co_return 4;
+    }();
+    auto first = create_task([](Task<int>& task, Log& l) -> Task<void> {
+      int v = co_await task;
+      l.push_back("first " + std::to_string(v));
+    }(t, log));
+    co_await sleep(0);  // `first` has started t, which now sleeps
+    try {
+      int v = co_await t;
+      log.push_back("second " + std::to_string(v));
+    } catch (const RuntimeError& e) {
+      log.push_back(e.what());
+    }
+    co_await first;
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()), (Log{kReused, "first 4"}));
+}
+
+// A Task handed to create_task is empty: awaiting it is the same RuntimeError (it was an
+// InvalidStateError before; one type for every "this Task cannot run" misuse).
+TYPED_TEST(TaskTest, AwaitingATaskMovedIntoCreateTaskRaisesRuntimeError) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Task<int> t = value(5);
+    auto handle = create_task(std::move(t));
+    try {
+      co_await t;  // NOLINT(bugprone-use-after-move): the misuse under test
+      log.push_back("awaited");
+    } catch (const RuntimeError& e) {
+      log.push_back(e.what());
+    } catch (const InvalidStateError& e) {
+      log.push_back(std::string("InvalidStateError: ") + e.what());
+    }
+    int v = co_await handle;
+    log.push_back("handle " + std::to_string(v));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"co_await: empty Task (moved from, or already handed to create_task)",
+                 "handle 5"}));
+}
+
+TYPED_TEST(TaskTest, CreateTaskOfAnAwaitedOrEmptyTaskRaisesRuntimeError) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    Task<int> t = value(6);
+    int v = co_await t;
+    log.push_back("awaited " + std::to_string(v));
+    try {
+      create_task(std::move(t));
+      log.push_back("scheduled");
+    } catch (const RuntimeError& e) {
+      log.push_back(e.what());
+    }
+    Task<int> empty;
+    try {
+      create_task(std::move(empty));
+      log.push_back("scheduled");
+    } catch (const RuntimeError& e) {
+      log.push_back(e.what());
+    } catch (const InvalidStateError& e) {
+      log.push_back(std::string("InvalidStateError: ") + e.what());
+    }
+    co_await sleep(0);
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"awaited 6",
+                 "create_task: cannot reuse already awaited Task (a Task runs once; to await one "
+                 "result from several places, create_task it and await the handle)",
+                 "create_task: empty Task (moved from, or already handed to create_task)"}));
+}
+
 Task<int> chain(int depth) {
   if (depth == 0) {
     co_await sleep(0);
