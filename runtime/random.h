@@ -16,7 +16,7 @@ class Random {
   // 64 uniformly random bits.
   virtual uint64_t next_u64() = 0;
 
-  // Uniform in [lo, hi] (inclusive); lo <= hi.
+  // Uniform in [lo, hi] (inclusive). ValueError when hi < lo (Python's randint too).
   int64_t uniform_int(int64_t lo, int64_t hi);
   // Uniform in [0, 1) with 53 bits of precision.
   double uniform_real() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }

@@ -1,6 +1,7 @@
 #include "runtime/timeout.h"
 
 #include <cmath>
+#include <limits>
 
 #include "runtime/sleep.h"
 
@@ -12,7 +13,15 @@ std::optional<int64_t> deadline_after(std::optional<double> delay) {
 }
 std::optional<int64_t> deadline_at(std::optional<double> when) {
   if (!when) return std::nullopt;
-  return static_cast<int64_t>(std::llround(*when * 1e9));
+  return when_to_ns(*when);
+}
+
+int64_t when_to_ns(double when) {
+  // llround is unspecified outside int64's range (x86 gives INT64_MIN), which turned a far or
+  // infinite deadline into one in the past. Clamp as delay_to_ns does; NaN means now.
+  if (std::isnan(when) || when <= -9.2e9) return -kFarNs;
+  if (when >= 9.2e9) return kFarNs;
+  return static_cast<int64_t>(std::llround(when * 1e9));
 }
 }  // namespace internal
 
@@ -25,11 +34,12 @@ Timeout::Timeout(EventLoop& loop, std::optional<int64_t> when_ns) : loop_(loop) 
 
 std::optional<double> Timeout::when() const {
   if (!when_ns_) return std::nullopt;
+  if (*when_ns_ >= internal::kFarNs) return std::numeric_limits<double>::infinity();
   return static_cast<double>(*when_ns_) * 1e-9;
 }
 
 void Timeout::reschedule(std::optional<double> when) {
-  reschedule_ns(when ? std::optional<int64_t>(std::llround(*when * 1e9)) : std::nullopt);
+  reschedule_ns(when ? std::optional<int64_t>(internal::when_to_ns(*when)) : std::nullopt);
 }
 
 void Timeout::reschedule_ns(std::optional<int64_t> when_ns) {

@@ -7,6 +7,7 @@
 #ifndef WEFT_RUNTIME_TIMEOUT_H_
 #define WEFT_RUNTIME_TIMEOUT_H_
 
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -27,9 +28,10 @@ class Timeout {
   Timeout(const Timeout&) = delete;
   ~Timeout() { handle_.cancel(); }
 
-  // The deadline in loop seconds, nullopt for none.
+  // The deadline in loop seconds (inf for one too far to come), nullopt for none.
   std::optional<double> when() const;
-  // Moves the deadline (nullopt: none). A deadline in the past expires on the next iteration.
+  // Moves the deadline (nullopt: none). A deadline in the past expires on the next iteration;
+  // inf never expires.
   void reschedule(std::optional<double> when);
   void reschedule_ns(std::optional<int64_t> when_ns);
   // True once the deadline has passed and cancelled the body.
@@ -80,6 +82,11 @@ Task<timeout_body_t<F>> run_with_timeout(std::optional<int64_t> when_ns, F body)
 
 std::optional<int64_t> deadline_after(std::optional<double> delay);
 std::optional<int64_t> deadline_at(std::optional<double> when);
+// A deadline this far away (about 146 years) never comes; Timeout::when() reports it as inf.
+inline constexpr int64_t kFarNs = INT64_MAX / 2;
+// Loop seconds to nanoseconds, clamped to [-kFarNs, kFarNs] (inf and 1e12 stay far away instead
+// of overflowing into the past); NaN means now, as for delays.
+int64_t when_to_ns(double when);
 }  // namespace internal
 
 // co_await timeout(1.5, body()) — body a Task<T>, or a callable (Timeout&) -> Task<T>.

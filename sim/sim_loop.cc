@@ -1,6 +1,7 @@
 #include "sim/sim_loop.h"
 
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -83,8 +84,26 @@ class SimLoop::View final : public ReadyView {
   const SimLoop* loop_;
 };
 
+namespace {
+// Checked before anything is built: a bad configuration is the caller's error, not the run's.
+const SimConfig& checked(const SimConfig& config) {
+  if (config.max_steps < 0) {
+    throw ValueError(absl::StrCat("SimConfig.max_steps must be >= 0 (0: no limit), got ",
+                                  config.max_steps));
+  }
+  for (auto [name, p] : {std::pair{"buggify_activation", config.buggify_activation},
+                         std::pair{"buggify_fire", config.buggify_fire}}) {
+    if (!(p >= 0 && p <= 1)) {
+      throw ValueError(absl::StrCat("SimConfig.", name, " must be a probability in [0, 1], got ",
+                                    p));
+    }
+  }
+  return config;
+}
+}  // namespace
+
 SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
-    : config_(config),
+    : config_(checked(config)),
       source_(source ? std::move(source) : std::make_unique<PrngChoiceSource>(config.seed)),
       strategy_(make_strategy(config.strategy)),
       digest_observer_(std::make_unique<Digest>(this)),
@@ -175,7 +194,7 @@ size_t SimLoop::pick_ready() {
 }
 
 void SimLoop::poll(int64_t timeout_ns) {
-  if (config_.max_steps != 0 && steps_ > config_.max_steps) {
+  if (config_.max_steps != 0 && steps_ > static_cast<uint64_t>(config_.max_steps)) {
     throw RuntimeError(absl::StrCat("simulation exceeded max_steps (", config_.max_steps,
                                     ") at t=", absl::StrFormat("%.9f", time()), "s (seed ",
                                     config_.seed, ")"));

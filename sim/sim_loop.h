@@ -35,8 +35,9 @@ struct SimConfig {
   bool buggify = false;
   double buggify_activation = 0.25;
   double buggify_fire = 0.25;
-  // Stop with RuntimeError after this many steps (0: no limit) — catches livelocks.
-  uint64_t max_steps = 0;
+  // Stop with RuntimeError after this many steps (0: no limit) — catches livelocks. Signed, so
+  // that a negative value is refused rather than wrapping to "no limit in practice".
+  int64_t max_steps = 0;
 };
 
 // One recorded choice, for replay and for reading a run.
@@ -48,7 +49,8 @@ struct Choice {
 
 class SimLoop final : public EventLoop {
  public:
-  // `source` overrides the seeded PRNG (replay, RapidCheck-generated lists).
+  // `source` overrides the seeded PRNG (replay, RapidCheck-generated lists). ValueError for a
+  // negative max_steps or a buggify probability outside [0, 1].
   explicit SimLoop(SimConfig config = {}, std::unique_ptr<ChoiceSource> source = nullptr);
   ~SimLoop() override;
 

@@ -7,9 +7,10 @@
 
 namespace weft {
 
-Barrier::Barrier(size_t parties, std::string name)
-    : name_(std::move(name)), cond_(name_), parties_(parties) {
-  if (parties < 1) throw ValueError("parties must be >= 1");
+// parties_ is converted only after the check, so no negative count can wrap.
+Barrier::Barrier(int64_t parties, std::string name) : name_(std::move(name)), cond_(name_) {
+  if (parties < 1) throw ValueError("parties must be > 0");
+  parties_ = static_cast<size_t>(parties);
   cond_.describer_ = this;
 }
 

@@ -6,6 +6,7 @@
 #define WEFT_RUNTIME_SYNC_BARRIER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "runtime/sync/condition.h"
@@ -16,9 +17,10 @@ namespace weft {
 
 class Barrier final : private internal::WaitDescriber {
  public:
-  // ValueError if `parties` < 1. `name` appears in deadlock reports
+  // ValueError("parties must be > 0") if `parties` < 1. Signed, as asyncio's int, so that
+  // Barrier(-4) is refused instead of wrapping to 2^64-4. `name` appears in deadlock reports
   // ("Barrier.wait on 'sync' (2/3 waiting, filling)").
-  explicit Barrier(size_t parties, std::string name = {});
+  explicit Barrier(int64_t parties, std::string name = {});
   Barrier(const Barrier&) = delete;
   Barrier& operator=(const Barrier&) = delete;
 
@@ -47,7 +49,7 @@ class Barrier final : private internal::WaitDescriber {
 
   std::string name_;
   Condition cond_;
-  size_t parties_;
+  size_t parties_ = 0;
   size_t count_ = 0;
   State state_ = State::kFilling;
 };

@@ -49,12 +49,15 @@ Task<void> Condition::wait() {
   }
 }
 
-void Condition::notify(size_t n) {
+void Condition::notify(int64_t n) {
   if (!locked()) throw RuntimeError("cannot notify on un-acquired lock");
-  notify_wake(n);
+  if (n > 0) notify_wake(static_cast<size_t>(n));
 }
 
-void Condition::notify_all() { notify(waiters_.size()); }
+void Condition::notify_all() {
+  if (!locked()) throw RuntimeError("cannot notify on un-acquired lock");
+  notify_wake(waiters_.size());
+}
 
 void Condition::notify_wake(size_t n) { waiters_.wake_pending(n); }
 

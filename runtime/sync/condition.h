@@ -5,6 +5,7 @@
 #define WEFT_RUNTIME_SYNC_CONDITION_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -53,9 +54,10 @@ class Condition final : private internal::WaitDescriber {
     }
     co_return result;
   }
-  // Wakes up to `n` waiters, oldest first. RuntimeError if the lock is not held. A woken waiter
-  // returns only once it has re-acquired the lock.
-  void notify(size_t n = 1);
+  // Wakes up to `n` waiters, oldest first; n <= 0 wakes none (asyncio's loop never starts, so
+  // notify(-1) must not wrap to "everyone"). RuntimeError if the lock is not held. A woken
+  // waiter returns only once it has re-acquired the lock.
+  void notify(int64_t n = 1);
   void notify_all();
 
   const std::string& name() const { return name_; }

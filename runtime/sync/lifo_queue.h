@@ -4,6 +4,7 @@
 #define WEFT_RUNTIME_SYNC_LIFO_QUEUE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "runtime/sync/internal/queue_core.h"
@@ -15,8 +16,8 @@ namespace weft {
 template <class T>
 class LifoQueue final : public internal::BasicQueue<T, internal::LifoStorage<T>> {
  public:
-  // `maxsize` 0 means unbounded; `name` appears in deadlock reports.
-  explicit LifoQueue(size_t maxsize = 0, std::string name = {})
+  // `maxsize` <= 0 means unbounded (asyncio); `name` appears in deadlock reports.
+  explicit LifoQueue(int64_t maxsize = 0, std::string name = {})
       : internal::BasicQueue<T, internal::LifoStorage<T>>("LifoQueue", maxsize, std::move(name)) {}
 };
 

@@ -5,6 +5,7 @@
 #define WEFT_RUNTIME_SYNC_PRIORITY_QUEUE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -17,8 +18,8 @@ namespace weft {
 template <class T, class Less = std::less<T>>
 class PriorityQueue final : public internal::BasicQueue<T, internal::HeapStorage<T, Less>> {
  public:
-  // `maxsize` 0 means unbounded; `name` appears in deadlock reports.
-  explicit PriorityQueue(size_t maxsize = 0, std::string name = {}, Less less = Less())
+  // `maxsize` <= 0 means unbounded (asyncio); `name` appears in deadlock reports.
+  explicit PriorityQueue(int64_t maxsize = 0, std::string name = {}, Less less = Less())
       : internal::BasicQueue<T, internal::HeapStorage<T, Less>>("PriorityQueue", maxsize,
                                                                 std::move(name), std::move(less)) {}
 };

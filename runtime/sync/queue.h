@@ -6,6 +6,7 @@
 #define WEFT_RUNTIME_SYNC_QUEUE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "runtime/sync/internal/queue_core.h"
@@ -15,15 +16,16 @@ namespace weft {
 
 // Members (see internal::QueueCore and internal::BasicQueue for each contract):
 //   Task<void> put(T), void put_nowait(T), Task<T> get(), T get_nowait(),
-//   size_t qsize(), maxsize(), bool empty(), full(), void task_done(), Task<void> join(),
+//   size_t qsize(), int64_t maxsize(), bool empty(), full(), void task_done(), Task<void> join(),
 //   void shutdown(bool immediate = false), bool is_shutdown().
 // A cancelled get() removes nothing; a cancelled put() adds nothing.
 template <class T>
 class Queue final : public internal::BasicQueue<T, internal::FifoStorage<T>> {
  public:
-  // `maxsize` 0 means unbounded. `name` appears in deadlock reports
+  // `maxsize` <= 0 means unbounded, as in asyncio (a negative one too: signed, so it never
+  // wraps to a huge bound). `name` appears in deadlock reports
   // ("Queue.get on 'jobs' (empty, 2 getters)").
-  explicit Queue(size_t maxsize = 0, std::string name = {})
+  explicit Queue(int64_t maxsize = 0, std::string name = {})
       : internal::BasicQueue<T, internal::FifoStorage<T>>("Queue", maxsize, std::move(name)) {}
 };
 

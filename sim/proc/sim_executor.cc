@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
 #include "sim/sim_loop.h"
 
@@ -34,8 +35,19 @@ void SimExecutor::set_max_workers(size_t n) {
 }
 
 void SimExecutor::set_timing(ExecutorTiming timing) {
-  if (timing.base_ns < 0 || timing.step_ns < 0 || timing.steps == 0) {
-    throw ValueError("ExecutorTiming: base_ns and step_ns must be >= 0 and steps >= 1");
+  if (timing.base_ns < 0 || timing.step_ns < 0 || timing.steps < 1) {
+    throw ValueError(absl::StrCat(
+        "ExecutorTiming: base_ns and step_ns must be >= 0 and steps >= 1, got base_ns=",
+        timing.base_ns, " step_ns=", timing.step_ns, " steps=", timing.steps));
+  }
+  // The longest delay, base_ns + (steps - 1) * step_ns, must not overflow the virtual clock.
+  int64_t span = 0;
+  int64_t longest = 0;
+  if (__builtin_mul_overflow(timing.steps - 1, timing.step_ns, &span) ||
+      __builtin_add_overflow(timing.base_ns, span, &longest) || longest > INT64_MAX / 4) {
+    throw ValueError(absl::StrCat("ExecutorTiming: base_ns + (steps - 1) * step_ns is too long (",
+                                  "base_ns=", timing.base_ns, " step_ns=", timing.step_ns,
+                                  " steps=", timing.steps, ")"));
   }
   timing_ = timing;
 }
@@ -44,7 +56,7 @@ void SimExecutor::start_jobs() {
   while (!queue_.empty() && running_.size() < max_workers_ && !loop_.is_closed()) {
     Job job = std::move(queue_.front());
     queue_.pop_front();
-    const uint64_t c = loop_.choose(ChoiceKind::kExecutor, timing_.steps);
+    const uint64_t c = loop_.choose(ChoiceKind::kExecutor, static_cast<uint64_t>(timing_.steps));
     const int64_t delay = timing_.base_ns + static_cast<int64_t>(c) * timing_.step_ns;
     const uint64_t id = job.id;
     job.timer = loop_.call_later(std::chrono::nanoseconds(delay), [this, id] { finish(id); });

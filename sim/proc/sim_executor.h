@@ -28,10 +28,11 @@ namespace weft::sim {
 class SimLoop;
 
 // How long a job takes: base_ns + choose(kExecutor, steps) * step_ns (choice 0: base_ns).
+// Signed fields, so a negative count is refused by set_timing() instead of wrapping.
 struct ExecutorTiming {
   int64_t base_ns = 0;
   int64_t step_ns = 1'000'000;
-  uint64_t steps = 10;
+  int64_t steps = 10;
 };
 
 class SimExecutor final : public ExecutorService {
@@ -49,7 +50,8 @@ class SimExecutor final : public ExecutorService {
   size_t max_workers() const override { return max_workers_; }
   void shutdown() override;
 
-  // ValueError when base_ns or step_ns is negative or steps is 0. Applies to jobs started later.
+  // ValueError when base_ns or step_ns is negative, steps < 1, or the longest delay would not
+  // fit in int64 nanoseconds. Applies to jobs started later.
   void set_timing(ExecutorTiming timing);
   const ExecutorTiming& timing() const { return timing_; }
 

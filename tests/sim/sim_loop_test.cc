@@ -1,5 +1,6 @@
 // The simulated loop: virtual time, determinism, deadlock detection, strategies, choices,
 // weft::random and buggify.
+#include <cmath>
 #include <set>
 #include <string>
 #include <thread>
@@ -135,6 +136,38 @@ TEST(DeadlockTest, MaxStepsStopsALivelock) {
   };
   auto r = sim::run(body(), SimConfig{.max_steps = 1000});
   EXPECT_THROW(r.value(), RuntimeError);
+}
+
+// A configuration field set from a variable used to wrap: max_steps = -1 became 2^64-1, "no limit
+// in practice", and a probability of 1.5 silently meant 1. Both are refused before the run.
+TEST(ConfigTest, NegativeMaxStepsAndBadProbabilitiesRaiseValueError) {
+  auto message = [](SimConfig config) -> std::string {
+    try {
+      SimLoop loop(config);
+    } catch (const ValueError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  SimConfig steps;
+  int64_t minus_one = -1;
+  steps.max_steps = minus_one;
+  EXPECT_EQ(message(steps), "SimConfig.max_steps must be >= 0 (0: no limit), got -1");
+  SimConfig activation;
+  activation.buggify_activation = 1.5;
+  EXPECT_EQ(message(activation),
+            "SimConfig.buggify_activation must be a probability in [0, 1], got 1.5");
+  SimConfig fire;
+  fire.buggify_fire = -0.25;
+  EXPECT_EQ(message(fire), "SimConfig.buggify_fire must be a probability in [0, 1], got -0.25");
+  SimConfig nan;
+  nan.buggify_fire = std::nan("");
+  EXPECT_EQ(message(nan), "SimConfig.buggify_fire must be a probability in [0, 1], got nan");
+  EXPECT_EQ(message(SimConfig{.buggify = true, .buggify_activation = 1, .buggify_fire = 0,
+                              .max_steps = 0}),
+            "accepted");
+  auto body = []() -> Task<int> { co_return 1; };
+  EXPECT_THROW(sim::run(body(), steps), ValueError);
 }
 
 TEST(ThreadTest, CallSoonThreadsafeFromAnotherThreadIsAnError) {

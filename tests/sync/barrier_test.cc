@@ -102,7 +102,21 @@ TYPED_TEST(BarrierTest, ZeroPartiesRaisesValueError) {
     }
     co_return "no error";
   };
-  EXPECT_EQ(TypeParam::run(body()), "parties must be >= 1");
+  EXPECT_EQ(TypeParam::run(body()), "parties must be > 0");
+}
+
+// asyncio raises ValueError for any parties < 1; a size_t parameter turned -4 into 2^64-4 and
+// built a barrier no round could ever fill.
+TYPED_TEST(BarrierTest, NegativePartiesRaisesValueError) {
+  auto body = []() -> Task<std::string> {
+    try {
+      Barrier b(-4);
+      co_return absl::StrCat("accepted, parties=", b.parties());
+    } catch (const ValueError& e) {
+      co_return e.what();
+    }
+  };
+  EXPECT_EQ(TypeParam::run(body()), "parties must be > 0");
 }
 
 TYPED_TEST(BarrierTest, AbortBreaksWaitersAndLaterCallsUntilReset) {

@@ -42,6 +42,19 @@ TYPED_TEST(BoundedSemaphoreTest, ReleaseAboveTheBoundRaisesValueError) {
                                          "via base: BoundedSemaphore released too many times"}));
 }
 
+// asyncio.BoundedSemaphore(-1) raises Semaphore's ValueError (the value is signed here too).
+TYPED_TEST(BoundedSemaphoreTest, NegativeInitialValueRaisesValueError) {
+  auto body = []() -> Task<std::string> {
+    try {
+      BoundedSemaphore s(-1);
+      co_return absl::StrCat("accepted, value=", s.value());
+    } catch (const ValueError& e) {
+      co_return e.what();
+    }
+  };
+  EXPECT_EQ(TypeParam::run(body()), "Semaphore initial value must be >= 0");
+}
+
 TYPED_TEST(BoundedSemaphoreTest, WaitsAndDescribesLikeASemaphore) {
   auto body = []() -> Task<Log> {
     BoundedSemaphore s(1, "b");

@@ -92,6 +92,37 @@ TYPED_TEST(ConditionTest, NotifyWakesWaitersOldestFirst) {
                                          "w1 notified locked=1", "w2 notified locked=1"}));
 }
 
+// asyncio's notify(n) wakes min(n, waiters) and none for n <= 0; a size_t parameter turned
+// notify(-1) into "wake 2^64-1", i.e. everyone.
+TYPED_TEST(ConditionTest, NotifyZeroOrNegativeWakesNobody) {
+  auto body = []() -> Task<Log> {
+    Condition c;
+    Log log;
+    auto w0 = create_task(waiter(c, log, "w0"));
+    auto w1 = create_task(waiter(c, log, "w1"));
+    co_await sleep(0);
+    {
+      auto guard = co_await c.scoped();
+      c.notify(0);
+      c.notify(-1);
+      c.notify(-5);
+      log.push_back("notified 0, -1, -5");
+    }
+    for (int i = 0; i < 5; ++i) co_await sleep(0);
+    {
+      auto guard = co_await c.scoped();
+      log.push_back(absl::StrCat("still waiting: ", !w0.done(), " ", !w1.done()));
+      c.notify_all();
+    }
+    co_await w0;
+    co_await w1;
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"notified 0, -1, -5", "still waiting: 1 1", "w0 notified locked=1",
+                 "w1 notified locked=1"}));
+}
+
 TYPED_TEST(ConditionTest, NotifyAllWakesEveryWaiterWhichThenTakeTheLockInTurn) {
   auto body = []() -> Task<Log> {
     Condition c("c");

@@ -157,6 +157,33 @@ TYPED_TEST(QueueTest, UnboundedQueueIsNeverFull) {
   EXPECT_FALSE(TypeParam::run(body()));
 }
 
+// asyncio: maxsize <= 0 means an infinite queue, and maxsize() returns what was given. A size_t
+// parameter turned -1 into the bound 2^64-1 (and maxsize() into 18446744073709551615).
+TYPED_TEST(QueueTest, NegativeMaxsizeMeansUnboundedForEveryKind) {
+  auto body = []() -> Task<Log> {
+    Queue<int> fifo(-1);
+    LifoQueue<int> lifo(-3);
+    PriorityQueue<int> heap(-1000);
+    for (int i = 0; i < 1000; ++i) {
+      fifo.put_nowait(i);
+      lifo.put_nowait(i);
+      heap.put_nowait(i);
+    }
+    co_await fifo.put(1000);  // never waits
+    Log log;
+    log.push_back(absl::StrCat("fifo maxsize=", fifo.maxsize(), " qsize=", fifo.qsize(),
+                               " full=", fifo.full()));
+    log.push_back(absl::StrCat("lifo maxsize=", lifo.maxsize(), " qsize=", lifo.qsize(),
+                               " full=", lifo.full()));
+    log.push_back(absl::StrCat("heap maxsize=", heap.maxsize(), " qsize=", heap.qsize(),
+                               " full=", heap.full()));
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"fifo maxsize=-1 qsize=1001 full=0", "lifo maxsize=-3 qsize=1000 full=0",
+                 "heap maxsize=-1000 qsize=1000 full=0"}));
+}
+
 TYPED_TEST(QueueTest, GetterCancelledWhileWaitingTakesNothing) {
   auto body = []() -> Task<Log> {
     Queue<int> q;

@@ -5,6 +5,7 @@
 #define WEFT_RUNTIME_SYNC_INTERNAL_QUEUE_CORE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -18,12 +19,12 @@ class QueueCore : private WaitDescriber {
   QueueCore(const QueueCore&) = delete;
   QueueCore& operator=(const QueueCore&) = delete;
 
-  // Number of items allowed in the queue; 0 means unbounded.
-  size_t maxsize() const { return maxsize_; }
+  // Number of items allowed in the queue, as given: <= 0 means unbounded (asyncio).
+  int64_t maxsize() const { return maxsize_; }
   size_t qsize() const { return size(); }
   bool empty() const { return size() == 0; }
   // True when the queue holds maxsize items (never for an unbounded queue).
-  bool full() const { return maxsize_ > 0 && size() >= maxsize_; }
+  bool full() const { return maxsize_ > 0 && size() >= static_cast<size_t>(maxsize_); }
 
   // Marks one item taken with get() as processed. ValueError when called more often than items
   // were put. When every item is processed, join() callers wake up.
@@ -40,7 +41,7 @@ class QueueCore : private WaitDescriber {
   const std::string& name() const { return name_; }
 
  protected:
-  QueueCore(const char* kind, size_t maxsize, std::string name)
+  QueueCore(const char* kind, int64_t maxsize, std::string name)
       : kind_(kind), name_(std::move(name)), maxsize_(maxsize) {}
   ~QueueCore();
 
@@ -66,7 +67,7 @@ class QueueCore : private WaitDescriber {
 
   const char* kind_;
   std::string name_;
-  size_t maxsize_;
+  int64_t maxsize_;
   size_t unfinished_ = 0;
   bool shutdown_ = false;
   WaiterList getters_;
@@ -108,7 +109,7 @@ class BasicQueue : public QueueCore {
 
  protected:
   template <class... A>
-  BasicQueue(const char* kind, size_t maxsize, std::string name, A&&... storage_args)
+  BasicQueue(const char* kind, int64_t maxsize, std::string name, A&&... storage_args)
       : QueueCore(kind, maxsize, std::move(name)), storage_(std::forward<A>(storage_args)...) {}
 
  private:

@@ -272,6 +272,24 @@ TEST(SimExecutorTest, BadTimingIsRejected) {
   s::SimLoop loop;
   EXPECT_THROW(loop.executor().set_timing({.base_ns = 0, .step_ns = 1, .steps = 0}), ValueError);
   EXPECT_THROW(loop.executor().set_timing({.base_ns = -1, .step_ns = 1, .steps = 1}), ValueError);
+  // A count from a variable used to wrap: steps = -1 became 2^64-1 choices, and the delays
+  // overflowed the virtual clock.
+  s::ExecutorTiming wrapped;
+  int64_t minus_one = -1;
+  wrapped.steps = minus_one;
+  try {
+    loop.executor().set_timing(wrapped);
+    ADD_FAILURE() << "steps = -1 accepted";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(),
+                 "ExecutorTiming: base_ns and step_ns must be >= 0 and steps >= 1, got "
+                 "base_ns=0 step_ns=1000000 steps=-1");
+  }
+  EXPECT_THROW(loop.executor().set_timing({.base_ns = 0, .step_ns = INT64_MAX / 2, .steps = 3}),
+               ValueError);
+  EXPECT_THROW(loop.executor().set_timing({.base_ns = INT64_MAX, .step_ns = 0, .steps = 1}),
+               ValueError);
+  EXPECT_EQ(loop.executor().timing().steps, 10);  // unchanged by the refused ones
 }
 
 }  // namespace
