@@ -48,6 +48,10 @@ void StreamReader::feed_data(std::string_view data) {
 }
 
 Task<void> StreamReader::wait_for_data(const char* func_name) {
+  // Every read loops back here after each wake-up. A connection error stored after data woke the
+  // waiter (set_exception found it already done) must be raised now, or nothing would ever wake
+  // this read again.
+  if (exception_) std::rethrow_exception(exception_);
   if (waiter_) {
     throw RuntimeError(absl::StrCat(
         func_name, "() called while another coroutine is already waiting for incoming data"));

@@ -1,7 +1,8 @@
 // weft::StreamReader: asyncio.StreamReader — buffered reads from a connection or a child's pipe.
 // One coroutine may wait at a time (RuntimeError otherwise). The buffer is bounded: above twice
 // the limit the transport is paused until reads bring it back under the limit.
-// A cancelled read consumes nothing: the bytes stay buffered for the next read.
+// A cancelled read consumes nothing: the bytes stay buffered for the next read. A connection
+// error (set_exception) reaches a waiting read even when data woke it first.
 #ifndef WEFT_RUNTIME_IO_STREAM_READER_H_
 #define WEFT_RUNTIME_IO_STREAM_READER_H_
 
