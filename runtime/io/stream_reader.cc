@@ -80,13 +80,11 @@ Task<std::string> StreamReader::read(long n) {
   if (exception_) std::rethrow_exception(exception_);
   if (n == 0) co_return std::string();
   if (n < 0) {
-    std::string all;
-    while (true) {
-      std::string block = co_await read(static_cast<long>(limit_));
-      if (block.empty()) break;
-      all += block;
-    }
-    co_return all;
+    // Waits for EOF before taking anything, so a cancelled read(-1) leaves every byte buffered
+    // (asyncio reads limit-sized blocks and loses them on cancellation). Each wait resumes a
+    // transport that the growing buffer paused.
+    while (!eof_) co_await wait_for_data("read");
+    co_return take(buffer_.size());
   }
   if (buffer_.empty() && !eof_) co_await wait_for_data("read");
   co_return take(static_cast<size_t>(n));

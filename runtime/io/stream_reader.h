@@ -27,7 +27,8 @@ class StreamReader {
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
 
-  // Up to `n` bytes (at least one unless at EOF, where it returns ""). n < 0 reads to EOF.
+  // Up to `n` bytes (at least one unless at EOF, where it returns ""). n < 0 waits for EOF and
+  // returns everything (weft: it takes nothing before EOF, so a cancelled read(-1) loses none).
   Task<std::string> read(long n = -1);
   // One line including "\n"; at EOF the partial last line (or ""). A line longer than the
   // limit raises ValueError, and the buffer drops it (as asyncio).
