@@ -11,6 +11,7 @@
 
 #include "runtime/io/stream_reader.h"
 #include "runtime/weft.h"
+#include "sim/run.h"
 #include "tests/testing/worlds.h"
 
 namespace weft {
@@ -101,6 +102,51 @@ TYPED_TEST(StreamReaderTest, ACompletedLineIsReturnedBeforeAnErrorThatFollowsIt)
     co_return log;
   };
   EXPECT_EQ(TypeParam::run(body()), (Log{"value 'line\n'", "ConnectionResetError"}));
+}
+
+// A second reader is refused with a message naming the method it called (readline, not the
+// readuntil it is built on), its task, the task already waiting and the method that one called.
+TYPED_TEST(StreamReaderTest, ConcurrentReadNamesBothTasksAndTheMethodsTheyCalled) {
+  auto body = []() -> Task<std::string> {
+    auto reader = std::make_shared<StreamReader>();
+    Task<std::string> first_read = reader->readexactly(5);
+    TaskHandle<std::string> first = create_task(std::move(first_read), "first reader");
+    co_await sleep(0);
+    auto second_read = [](std::shared_ptr<StreamReader> r) -> Task<std::string> {
+      try {
+        Task<std::string> line = r->readline();
+        co_await std::move(line);
+      } catch (const RuntimeError& e) {
+        co_return e.what();
+      }
+      co_return "no error";
+    };
+    Task<std::string> second_task = second_read(reader);
+    TaskHandle<std::string> second = create_task(std::move(second_task), "second reader");
+    std::string message = co_await second;
+    reader->feed_data("12345");
+    co_await first;
+    co_return message;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            "StreamReader.readline() called by task 'second reader' while task 'first reader' is "
+            "already waiting for incoming data in readexactly(): only one coroutine at a time may "
+            "read from a StreamReader");
+}
+
+// In the simulated world a read that can never complete is reported as a deadlock; the report
+// says which StreamReader call the task is blocked in.
+TEST(StreamReaderSimTest, DeadlockReportNamesTheBlockedReadCall) {
+  auto body = []() -> Task<std::string> {
+    auto reader = std::make_shared<StreamReader>();
+    Task<std::string> line = reader->readline();
+    co_return co_await std::move(line);
+  };
+  auto result = sim::run(body());
+  ASSERT_FALSE(result.ok());
+  const std::string report = describe_exception(result.error());
+  EXPECT_NE(report.find("awaits StreamReader.readline() waiting for data"), std::string::npos)
+      << report;
 }
 
 }  // namespace
