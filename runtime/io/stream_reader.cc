@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
 #include "runtime/event_loop.h"
+#include "runtime/task_handle.h"
 
 namespace weft {
 
@@ -47,16 +48,42 @@ void StreamReader::feed_data(std::string_view data) {
   }
 }
 
-Task<void> StreamReader::wait_for_data(const char* func_name) {
+namespace {
+
+// What a task blocked in a read awaits, for deadlock reports (labels must be static strings).
+const char* wait_label(std::string_view method) {
+  if (method == "read") return "StreamReader.read() waiting for data";
+  if (method == "readline") return "StreamReader.readline() waiting for data";
+  if (method == "readexactly") return "StreamReader.readexactly() waiting for data";
+  return "StreamReader.readuntil() waiting for data";
+}
+
+std::string current_task_name() {
+  AnyTask task = current_task();
+  return task ? task.get_name() : std::string("(no task)");
+}
+
+}  // namespace
+
+Task<void> StreamReader::wait_for_data(const char* method) {
+  // Every read loops back here after each wake-up. A connection error stored after data woke the
+  // waiter (set_exception found it already done) must be raised now, or nothing would ever wake
+  // this read again.
+  if (exception_) std::rethrow_exception(exception_);
   if (waiter_) {
     throw RuntimeError(absl::StrCat(
-        func_name, "() called while another coroutine is already waiting for incoming data"));
+        "StreamReader.", method, "() called by task '", current_task_name(), "' while task '",
+        waiting_task_, "' is already waiting for incoming data in ", waiting_method_,
+        "(): only one coroutine at a time may read from a StreamReader"));
   }
   if (paused_) {
     paused_ = false;
     if (auto t = transport_.lock()) t->resume_reading();
   }
   waiter_.emplace(get_running_loop());
+  waiter_->core()->set_label(wait_label(method));
+  waiting_method_ = method;
+  waiting_task_ = current_task_name();
   Future<void> w = *waiter_;
   struct Clear {
     std::optional<Future<void>>& w;
@@ -76,13 +103,11 @@ Task<std::string> StreamReader::read(long n) {
   if (exception_) std::rethrow_exception(exception_);
   if (n == 0) co_return std::string();
   if (n < 0) {
-    std::string all;
-    while (true) {
-      std::string block = co_await read(static_cast<long>(limit_));
-      if (block.empty()) break;
-      all += block;
-    }
-    co_return all;
+    // Waits for EOF before taking anything, so a cancelled read(-1) leaves every byte buffered
+    // (asyncio reads limit-sized blocks and loses them on cancellation). Each wait resumes a
+    // transport that the growing buffer paused.
+    while (!eof_) co_await wait_for_data("read");
+    co_return take(buffer_.size());
   }
   if (buffer_.empty() && !eof_) co_await wait_for_data("read");
   co_return take(static_cast<size_t>(n));
@@ -103,6 +128,10 @@ Task<std::string> StreamReader::readexactly(size_t n) {
 }
 
 Task<std::string> StreamReader::readuntil(std::string separator) {
+  return readuntil_for(std::move(separator), "readuntil");
+}
+
+Task<std::string> StreamReader::readuntil_for(std::string separator, const char* method) {
   const size_t seplen = separator.size();
   if (seplen == 0) throw ValueError("Separator should be at least one-byte string");
   if (exception_) std::rethrow_exception(exception_);
@@ -123,7 +152,7 @@ Task<std::string> StreamReader::readuntil(std::string separator) {
       buffer_.clear();
       throw IncompleteReadError(std::move(partial), std::nullopt);
     }
-    co_await wait_for_data("readuntil");
+    co_await wait_for_data(method);
   }
   if (isep > limit_) {
     throw LimitOverrunError("Separator is found, but chunk is longer than limit", isep);
@@ -136,7 +165,8 @@ Task<std::string> StreamReader::readline() {
   std::optional<size_t> overrun;
   std::string message;
   try {
-    co_return co_await readuntil(sep);
+    Task<std::string> line = readuntil_for(sep, "readline");
+    co_return co_await std::move(line);
   } catch (IncompleteReadError& e) {
     co_return std::move(e.partial);
   } catch (const LimitOverrunError& e) {

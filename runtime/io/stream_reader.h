@@ -1,7 +1,8 @@
 // weft::StreamReader: asyncio.StreamReader — buffered reads from a connection or a child's pipe.
-// One coroutine may wait at a time (RuntimeError otherwise). The buffer is bounded: above twice
-// the limit the transport is paused until reads bring it back under the limit.
-// A cancelled read consumes nothing: the bytes stay buffered for the next read.
+// One coroutine may wait at a time (RuntimeError naming both tasks otherwise). The buffer is
+// bounded: above twice the limit the transport is paused until reads bring it back under it.
+// A cancelled read consumes nothing: the bytes stay buffered for the next read. A connection
+// error (set_exception) reaches a waiting read even when data woke it first.
 #ifndef WEFT_RUNTIME_IO_STREAM_READER_H_
 #define WEFT_RUNTIME_IO_STREAM_READER_H_
 
@@ -26,7 +27,8 @@ class StreamReader {
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
 
-  // Up to `n` bytes (at least one unless at EOF, where it returns ""). n < 0 reads to EOF.
+  // Up to `n` bytes (at least one unless at EOF, where it returns ""). n < 0 waits for EOF and
+  // returns everything (weft: it takes nothing before EOF, so a cancelled read(-1) loses none).
   Task<std::string> read(long n = -1);
   // One line including "\n"; at EOF the partial last line (or ""). A line longer than the
   // limit raises ValueError, and the buffer drops it (as asyncio).
@@ -50,7 +52,10 @@ class StreamReader {
   size_t buffered() const { return buffer_.size(); }
 
  private:
-  Task<void> wait_for_data(const char* func_name);
+  // Waits for feed_data / feed_eof / set_exception. `method` is the public call ("readline"),
+  // for messages and deadlock reports.
+  Task<void> wait_for_data(const char* method);
+  Task<std::string> readuntil_for(std::string separator, const char* method);
   void wakeup_waiter();
   void maybe_resume_transport();
   std::string take(size_t n);
@@ -60,6 +65,8 @@ class StreamReader {
   bool eof_ = false;
   bool paused_ = false;
   std::optional<Future<void>> waiter_;
+  const char* waiting_method_ = "";  // while waiter_ is set: who waits, and in which call
+  std::string waiting_task_;
   std::exception_ptr exception_;
   std::weak_ptr<ReadTransport> transport_;
 };
