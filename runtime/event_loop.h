@@ -95,8 +95,9 @@ class EventLoop {
   void run_forever();
   // Stops run_forever after the current iteration (before it starts: after one iteration).
   void stop() { stopping_ = true; }
-  // Drops scheduled callbacks and timers, destroys the frames of unfinished tasks, reports task
-  // exceptions never retrieved. Throws RuntimeError while running. Idempotent.
+  // Drops scheduled callbacks and timers, destroys the frames of unfinished tasks newest first
+  // without running them again (their locals' destructors run), reports task exceptions never
+  // retrieved. Throws RuntimeError while running. Idempotent.
   void close();
   bool is_running() const { return running_; }
   bool is_closed() const { return closed_; }
@@ -118,7 +119,7 @@ class EventLoop {
   }
 
   // Task groups (see internal::TaskBase::group): kills every unfinished task of `group` (not
-  // 0) abruptly, in creation order, and returns how many. The calling task, if it is one of
+  // 0) abruptly, newest first, and returns how many. The calling task, if it is one of
   // them, is killed on the next iteration instead (its frame is running now).
   size_t kill_group(uint16_t group);
   // The running task's group; outside a task, the group of the innermost GroupScope (else 0).
@@ -206,6 +207,8 @@ class EventLoop {
   void pop_timer();
   void compact_timers();
   void check_open() const;
+  // close(): releases every ready entry and timer without running it.
+  void drop_scheduled();
 
   std::deque<ReadyEntry> ready_;
   std::vector<TimerEntry> timers_;
