@@ -217,7 +217,8 @@ void EventLoop::close() {
   if (closed_) return;
   closed_ = true;
   // The world first: it stops what runs on other threads (an executor job may use a task's
-  // frame).
+  // frame) and releases the connections, listeners and pipes it handed out without calling
+  // user code, so a transport held by a frame or by its protocol does not outlive the loop.
   on_close();
   drop_scheduled();
   // Destroy the frames of tasks that never finished, newest first: a task refers to the locals

@@ -95,9 +95,10 @@ class EventLoop {
   void run_forever();
   // Stops run_forever after the current iteration (before it starts: after one iteration).
   void stop() { stopping_ = true; }
-  // Drops scheduled callbacks and timers, destroys the frames of unfinished tasks newest first
-  // without running them again (their locals' destructors run), reports task exceptions never
-  // retrieved. Throws RuntimeError while running. Idempotent.
+  // Releases what the world handed out (connections, listeners, pipes: fds closed, protocols
+  // dropped uncalled), drops scheduled callbacks and timers, destroys the frames of unfinished
+  // tasks newest first without running them again (their locals' destructors run), reports
+  // task exceptions never retrieved. Throws RuntimeError while running. Idempotent.
   void close();
   bool is_running() const { return running_; }
   bool is_closed() const { return closed_; }
@@ -177,7 +178,8 @@ class EventLoop {
   // Task id and resource of ready entry i, for strategies.
   uint64_t ready_task_id(size_t i) const;
   uint64_t ready_resource(size_t i) const { return ready_[i].resource; }
-  // Called by close() before tasks are destroyed; worlds release their own resources here.
+  // Called by close() before tasks are destroyed; worlds release their own resources here:
+  // stop their threads, close every fd they handed out, drop protocols without calling them.
   virtual void on_close() {}
   bool fifo_ = true;
 
