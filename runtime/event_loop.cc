@@ -221,19 +221,15 @@ void EventLoop::close() {
   if (running_) throw RuntimeError("Cannot close a running event loop");
   if (closed_) return;
   closed_ = true;
+  // The world first: it stops what runs on other threads (an executor job may use a task's
+  // frame) and releases the connections, listeners and pipes it handed out without calling
+  // user code, so a transport held by a frame or by its protocol does not outlive the loop.
   on_close();
-  // Release queued work first: entries may hold the last references to tasks and futures.
-  while (!ready_.empty()) {
-    ready_.front().runnable->release();
-    ready_.pop_front();
-  }
-  for (auto& t : timers_) {
-    set_in_heap(t.timer, false);
-    t.timer->release();
-  }
-  timers_.clear();
-  cancelled_timers_ = 0;
-  // Destroy the frames of tasks that never finished, newest first, and drop their callbacks.
+  drop_scheduled();
+  // Destroy the frames of tasks that never finished, newest first: a task refers to the locals
+  // of the tasks that created it (a Lock, a Queue), rarely the other way round, so every frame
+  // goes while what it refers to still exists. No task runs again; the destructors of their
+  // locals do (a guard releases its lock) and may schedule wake-ups, dropped below.
   std::vector<internal::Ref<internal::TaskBase>> pending;
   for (auto* t = pending_head_; t; t = t->pending_next_) pending.emplace_back(t);
   for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
@@ -242,6 +238,7 @@ void EventLoop::close() {
   }
   for (auto& t : pending) unregister_pending(t.get());
   pending.clear();
+  drop_scheduled();
   // Detach the states that outlive the loop; report exceptions nobody retrieved.
   while (live_head_) {
     internal::TaskBase* t = live_head_;
@@ -251,6 +248,23 @@ void EventLoop::close() {
     }
     unregister_live(t);
     t->loop_ = nullptr;
+  }
+}
+
+void EventLoop::drop_scheduled() {
+  // Releasing an entry may destroy what schedules another (a callback capturing a guard): loop
+  // until both queues stay empty.
+  while (!ready_.empty() || !timers_.empty()) {
+    while (!ready_.empty()) {
+      internal::Runnable* r = ready_.front().runnable;
+      ready_.pop_front();
+      r->release();
+    }
+    std::vector<TimerEntry> timers = std::move(timers_);
+    timers_.clear();
+    cancelled_timers_ = 0;
+    for (auto& t : timers) set_in_heap(t.timer, false);
+    for (auto& t : timers) t.timer->release();
   }
 }
 
@@ -301,7 +315,10 @@ size_t EventLoop::kill_group(uint16_t group) {
   for (auto* t = pending_head_; t; t = t->pending_next_) {
     if (t->group_ == group) victims.emplace_back(t);
   }
-  for (auto& t : victims) {
+  // Newest first, as close(): a task refers to the locals of the task that created it (a lock
+  // its guard releases when destroyed), so the creator's frame goes last.
+  for (auto it = victims.rbegin(); it != victims.rend(); ++it) {
+    auto& t = *it;
     if (t.get() == current_task_) {
       // A task cannot destroy its own running frame: it dies as soon as it next yields control.
       call_soon([t] { t->kill(); });

@@ -99,8 +99,10 @@ class EventLoop {
   void run_forever();
   // Stops run_forever after the current iteration (before it starts: after one iteration).
   void stop() { stopping_ = true; }
-  // Drops scheduled callbacks and timers, destroys the frames of unfinished tasks, reports task
-  // exceptions never retrieved. Throws RuntimeError while running. Idempotent.
+  // Releases what the world handed out (connections, listeners, pipes: fds closed, protocols
+  // dropped uncalled), drops scheduled callbacks and timers, destroys the frames of unfinished
+  // tasks newest first without running them again (their locals' destructors run), reports
+  // task exceptions never retrieved. Throws RuntimeError while running. Idempotent.
   void close();
   bool is_running() const { return running_; }
   bool is_closed() const { return closed_; }
@@ -122,7 +124,7 @@ class EventLoop {
   }
 
   // Task groups (see internal::TaskBase::group): kills every unfinished task of `group` (not
-  // 0) abruptly, in creation order, and returns how many. The calling task, if it is one of
+  // 0) abruptly, newest first, and returns how many. The calling task, if it is one of
   // them, is killed on the next iteration instead (its frame is running now).
   size_t kill_group(uint16_t group);
   // The running task's group; outside a task, the group of the innermost GroupScope (else 0).
@@ -180,7 +182,8 @@ class EventLoop {
   // Task id and resource of ready entry i, for strategies.
   uint64_t ready_task_id(size_t i) const;
   uint64_t ready_resource(size_t i) const { return ready_[i].resource; }
-  // Called by close() before tasks are destroyed; worlds release their own resources here.
+  // Called by close() before tasks are destroyed; worlds release their own resources here:
+  // stop their threads, close every fd they handed out, drop protocols without calling them.
   virtual void on_close() {}
   bool fifo_ = true;
 
@@ -210,6 +213,8 @@ class EventLoop {
   void pop_timer();
   void compact_timers();
   void check_open() const;
+  // close(): releases every ready entry and timer without running it.
+  void drop_scheduled();
 
   std::deque<ReadyEntry> ready_;
   std::vector<TimerEntry> timers_;

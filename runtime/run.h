@@ -1,9 +1,12 @@
 // weft::run: asyncio.run on the real (epoll) loop. Runs `main` to completion on a new loop, then
 // cancels every task still running and lets them finish, then closes the loop. Returns main's
-// result or rethrows its exception. RuntimeError when called from a running loop.
+// result or rethrows its exception. RuntimeError when called from a running loop. Unlike
+// asyncio, when main fails the tasks left are not cancelled but destroyed unrun (their locals'
+// destructors run, no catch block does): they may refer to main's locals, which are gone.
 #ifndef WEFT_RUNTIME_RUN_H_
 #define WEFT_RUNTIME_RUN_H_
 
+#include <type_traits>
 #include <utility>
 
 #include "runtime/epoll/epoll_loop.h"
@@ -26,9 +29,13 @@ T run(Task<T> main, RunOptions options = {}) {
   if (options.exception_handler) loop.set_exception_handler(std::move(options.exception_handler));
   struct Shutdown {
     EpollLoop& loop;
+    bool main_returned = false;
     ~Shutdown() {
       try {
-        loop.cancel_all_tasks();
+        // After an early exit no other task runs again: close() below destroys them newest
+        // first. They may refer to main's locals (a Lock, a Queue), which its exception has
+        // destroyed.
+        if (main_returned) loop.cancel_all_tasks();
         loop.shutdown_default_executor();
       } catch (...) {
         // The loop is going away; what could not finish is destroyed by close() below.
@@ -36,7 +43,14 @@ T run(Task<T> main, RunOptions options = {}) {
       loop.close();
     }
   } shutdown{loop};
-  return loop.run_until_complete(std::move(main));
+  if constexpr (std::is_void_v<T>) {
+    loop.run_until_complete(std::move(main));
+    shutdown.main_returned = true;
+  } else {
+    T value = loop.run_until_complete(std::move(main));
+    shutdown.main_returned = true;
+    return value;
+  }
 }
 
 }  // namespace weft

@@ -1,7 +1,8 @@
 // weft::sim::run: asyncio.run semantics on a fresh SimLoop. Runs `main` to completion in virtual
 // time, cancels what is left, closes the loop, and returns a SimResult: main's value or exception
 // (a DeadlockError too), and the run's digest, end time and step count. Unlike weft::run it does
-// not throw main's exception: value() rethrows it, so a seed sweep can keep going.
+// not throw main's exception: value() rethrows it, so a seed sweep can keep going. When main
+// fails (or deadlocks), the tasks left are not cancelled but destroyed unrun, as weft::run does.
 #ifndef WEFT_SIM_RUN_H_
 #define WEFT_SIM_RUN_H_
 
@@ -53,6 +54,7 @@ SimResult<T> run(Task<T> main, SimConfig config = {},
   }
   SimResult<T> result;
   SimLoop loop(config, std::move(source));
+  bool main_returned = false;
   try {
     if constexpr (std::is_void_v<T>) {
       loop.run_until_complete(std::move(main));
@@ -60,12 +62,16 @@ SimResult<T> run(Task<T> main, SimConfig config = {},
     } else {
       result.value_.emplace(loop.run_until_complete(std::move(main)));
     }
+    main_returned = true;
   } catch (...) {
     // Main's failure is the run's outcome: kept in the result, rethrown by value().
     result.error_ = std::current_exception();
   }
   try {
-    loop.cancel_all_tasks();
+    // After an early exit no other task runs again: close() below destroys them newest first.
+    // They may refer to main's locals (a Lock, a Queue), which its exception has destroyed, or
+    // which a deadlocked main still holds while they would run their cancellation handlers.
+    if (main_returned) loop.cancel_all_tasks();
     loop.shutdown_default_executor();
   } catch (...) {
     // Tasks that cannot be cancelled (deadlocked again) are destroyed by close() below; the

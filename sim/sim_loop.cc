@@ -136,6 +136,13 @@ SimExecutor& SimLoop::executor() {
 NetworkService* SimLoop::network_service() { return &network(); }
 ProcessService* SimLoop::process_service() { return &processes(); }
 ExecutorService* SimLoop::executor_service() { return &executor(); }
+void SimLoop::on_close() {
+  // What user code may still hold goes now, not when the loop is destroyed: close() releases
+  // everything it drops.
+  if (network_) network_->release_all();
+  if (processes_) processes_->release_all();
+}
+
 void SimLoop::shutdown_default_executor() {
   if (executor_) executor_->shutdown();
 }

@@ -89,6 +89,7 @@ class SimLoop final : public EventLoop {
   int64_t now_ns() const override { return now_ns_; }
   void poll(int64_t timeout_ns) override;
   size_t pick_ready() override;
+  void on_close() override;
 
  private:
   class Digest;

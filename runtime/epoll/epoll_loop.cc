@@ -48,6 +48,25 @@ class EpollLoop::FdCallback final : public internal::Runnable {
 
 EpollLoop::OsRandom::OsRandom() : rng_(os_seed()) {}
 
+EpollLoop::Resource::Resource(EpollLoop& loop) {
+  if (loop.is_closed()) return;
+  owner_ = &loop;
+  next_ = loop.resources_;
+  if (next_) next_->prev_ = this;
+  loop.resources_ = this;
+}
+
+EpollLoop::Resource::~Resource() {
+  if (owner_) owner_->untrack(this);
+}
+
+void EpollLoop::untrack(Resource* r) noexcept {
+  if (r->prev_) r->prev_->next_ = r->next_; else resources_ = r->next_;
+  if (r->next_) r->next_->prev_ = r->prev_;
+  r->owner_ = nullptr;
+  r->prev_ = r->next_ = nullptr;
+}
+
 EpollLoop::EpollLoop() {
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) fail("epoll_create1");
@@ -96,7 +115,7 @@ void EpollLoop::shutdown_default_executor() {
 
 void EpollLoop::on_close() {
   // Children first (their reapers may use the loop), then the pool (its completions go through
-  // threadsafe_, dropped below), then every fd watch.
+  // threadsafe_, dropped below), then every fd watch, then the fds user code may still hold.
   if (processes_) processes_->close();
   shutdown_default_executor();
   for (auto& [fd, w] : watches_) {
@@ -105,6 +124,12 @@ void EpollLoop::on_close() {
     epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
   }
   watches_.clear();
+  // Then what user code may still hold: each abandon() may destroy others (a protocol holding
+  // the last reference to another transport), which unlink themselves, so take the head anew.
+  while (Resource* r = resources_) {
+    untrack(r);
+    r->abandon();
+  }
   absl::MutexLock lock(&mu_);
   threadsafe_.clear();
 }

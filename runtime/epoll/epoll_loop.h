@@ -38,6 +38,30 @@ class EpollLoop final : public EventLoop {
   void add_writer(int fd, absl::AnyInvocable<void()> fn);
   bool remove_writer(int fd);
 
+  // What holds an fd on this loop's behalf and is handed to user code: a transport, a server,
+  // a datagram endpoint. The loop keeps a list of them so close() can release each one even if
+  // a destroyed task's frame, or a cycle with its protocol, still holds it: abandon() closes the
+  // fd and drops every reference to user objects without calling them. Afterwards every method
+  // of the object is a no-op; it may outlive the loop.
+  class Resource {
+   public:
+    Resource(const Resource&) = delete;
+    Resource& operator=(const Resource&) = delete;
+
+   protected:
+    explicit Resource(EpollLoop& loop);
+    ~Resource();
+    // Called once, by close(), after the loop dropped its fd watches. Must keep the object
+    // alive until it returns (dropping the protocol may drop the last reference to it).
+    virtual void abandon() noexcept = 0;
+
+   private:
+    friend class EpollLoop;
+    EpollLoop* owner_ = nullptr;  // null once abandoned (or when made on a closed loop)
+    Resource* prev_ = nullptr;
+    Resource* next_ = nullptr;
+  };
+
   // A scratch buffer of kReadBufferSize bytes for one read at a time on the loop thread, so
   // transports neither allocate nor zero-fill their maximum read size per read.
   static constexpr size_t kReadBufferSize = 256 * 1024;  // asyncio's max_size for one recv
@@ -79,6 +103,7 @@ class EpollLoop final : public EventLoop {
     internal::Xoshiro256 rng_;
   };
   void update(int fd, Watch& w);
+  void untrack(Resource* r) noexcept;
 
   int epfd_ = -1;
   int wakefd_ = -1;
@@ -90,6 +115,7 @@ class EpollLoop final : public EventLoop {
   bool executor_shut_down_ = false;
   std::unique_ptr<EpollNetwork> network_;
   std::unique_ptr<EpollProcessService> processes_;
+  Resource* resources_ = nullptr;  // every live Resource, newest first
 };
 
 }  // namespace weft

@@ -45,10 +45,13 @@ Task<void> wait_writable(EpollLoop& loop, int fd) {
 }
 
 // asyncio.Server over listening sockets.
-class EpollServer final : public Server, public std::enable_shared_from_this<EpollServer> {
+class EpollServer final : public Server,
+                          public EpollLoop::Resource,
+                          public std::enable_shared_from_this<EpollServer> {
  public:
   EpollServer(EpollLoop& loop, ProtocolFactory factory, std::vector<int> fds, int backlog)
-      : loop_(loop), factory_(std::move(factory)), fds_(std::move(fds)), backlog_(backlog) {
+      : Resource(loop), loop_(loop), factory_(std::move(factory)), fds_(std::move(fds)),
+        backlog_(backlog) {
     for (int fd : fds_) addrs_.push_back(epoll_internal::sock_of(fd));
   }
   ~EpollServer() override {
@@ -110,6 +113,19 @@ class EpollServer final : public Server, public std::enable_shared_from_this<Epo
   EventLoop& get_loop() const override { return loop_; }
 
  private:
+  // The loop closed: close the listening fds, wake nobody, drop the factory and the waiters.
+  void abandon() noexcept override {
+    auto self = weak_from_this().lock();
+    closed_ = true;
+    serving_ = false;
+    for (int fd : fds_) ::close(fd);
+    fds_.clear();
+    auto factory = std::move(factory_);
+    auto waiters = std::move(waiters_);
+    waiters_.clear();
+    serving_forever_.reset();
+  }
+
   void wakeup() {
     woken_ = true;
     auto waiters = std::move(waiters_);
@@ -178,11 +194,13 @@ class EpollServer final : public Server, public std::enable_shared_from_this<Epo
 
 // asyncio's _SelectorDatagramTransport.
 class EpollDatagramTransport final : public DatagramTransport,
+                                     public EpollLoop::Resource,
                                      public std::enable_shared_from_this<EpollDatagramTransport> {
  public:
   EpollDatagramTransport(EpollLoop& loop, int fd, std::shared_ptr<DatagramProtocol> protocol,
                          std::optional<SocketAddress> remote)
-      : loop_(loop), fd_(fd), protocol_(std::move(protocol)), remote_(std::move(remote)) {
+      : Resource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)),
+        remote_(std::move(remote)) {
     sock_ = epoll_internal::sock_of(fd_);
   }
   ~EpollDatagramTransport() override {
@@ -258,6 +276,20 @@ class EpollDatagramTransport final : public DatagramTransport,
     }
     return ::sendto(fd_, data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ss),
                     len);
+  }
+
+  // The loop closed: close the fd, drop the protocol uncalled.
+  void abandon() noexcept override {
+    auto self = weak_from_this().lock();
+    closing_ = true;
+    reading_ = false;
+    ++conn_lost_;
+    buffer_.clear();
+    buffer_size_ = 0;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    auto protocol = std::move(protocol_);
+    protocol_ = nullptr;
   }
 
   void error(int err, const SocketAddress& peer) {

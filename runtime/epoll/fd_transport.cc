@@ -17,7 +17,7 @@ namespace {
 
 FdTransport::FdTransport(EpollLoop& loop, int fd, Kind kind, std::shared_ptr<Protocol> protocol,
                          std::function<void()> on_lost)
-    : loop_(loop), fd_(fd), kind_(kind), protocol_(std::move(protocol)),
+    : Resource(loop), loop_(loop), fd_(fd), kind_(kind), protocol_(std::move(protocol)),
       on_lost_(std::move(on_lost)) {
   if (kind_ == Kind::kSocket) {
     peer_ = epoll_internal::peer_of(fd_);
@@ -29,6 +29,21 @@ FdTransport::~FdTransport() {
   // Only reached once nothing in the loop refers to us (or the loop is closing): never touch
   // the loop here, just release the fd.
   if (fd_ >= 0) ::close(fd_);
+}
+
+void FdTransport::abandon() noexcept {
+  auto self = weak_from_this().lock();  // the protocol may hold the last reference to us
+  closing_ = true;
+  ++conn_lost_;  // later writes are dropped, as after a lost connection
+  reading_registered_ = writer_registered_ = false;  // the loop dropped every watch
+  buffer_.clear();
+  offset_ = 0;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  on_lost_ = nullptr;
+  auto protocol = std::move(protocol_);
+  protocol_ = nullptr;
+  // `protocol`, then `self`, go here: our own state is consistent by now.
 }
 
 void FdTransport::start(std::optional<Future<void>> waiter) {

@@ -23,7 +23,9 @@
 
 namespace weft {
 
-class FdTransport final : public Transport, public std::enable_shared_from_this<FdTransport> {
+class FdTransport final : public Transport,
+                          public EpollLoop::Resource,
+                          public std::enable_shared_from_this<FdTransport> {
  public:
   enum class Kind { kSocket, kReadPipe, kWritePipe };
 
@@ -54,6 +56,8 @@ class FdTransport final : public Transport, public std::enable_shared_from_this<
   size_t get_write_buffer_size() const override { return buffer_.size() - offset_; }
 
  private:
+  // The loop closed: close the fd, drop the protocol uncalled (see EpollLoop::Resource).
+  void abandon() noexcept override;
   void start_reading();
   void read_ready();
   void write_ready();

@@ -18,7 +18,7 @@ namespace weft {
 
 class Barrier;
 
-class Condition final : private internal::WaitDescriber {
+class Condition final : public internal::GuardTarget, private internal::WaitDescriber {
  public:
   // Releases the underlying lock when destroyed (see internal::ScopedRelease).
   using Guard = internal::ScopedRelease<Condition>;

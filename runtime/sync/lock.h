@@ -13,7 +13,7 @@
 
 namespace weft {
 
-class Lock final : private internal::WaitDescriber {
+class Lock final : public internal::GuardTarget, private internal::WaitDescriber {
  public:
   // Releases the lock when destroyed (see internal::ScopedRelease).
   using Guard = internal::ScopedRelease<Lock>;

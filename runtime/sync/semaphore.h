@@ -12,7 +12,7 @@
 
 namespace weft {
 
-class Semaphore : private internal::WaitDescriber {
+class Semaphore : public internal::GuardTarget, private internal::WaitDescriber {
  public:
   // Calls release() when destroyed (see internal::ScopedRelease).
   using Guard = internal::ScopedRelease<Semaphore>;

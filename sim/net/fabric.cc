@@ -36,7 +36,9 @@ Fabric::Fabric(SimLoop& loop) : loop_(loop) {
   add_host("default", {"10.0.0.1", "fd00::1"});
 }
 
-Fabric::~Fabric() {
+Fabric::~Fabric() { release_all(); }
+
+void Fabric::release_all() {
   // The loop is closed: no callback of ours can run any more. Detach everything user code may
   // still hold, then release protocols last, once our own containers are consistent.
   Graveyard graveyard;

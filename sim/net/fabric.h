@@ -287,6 +287,10 @@ class Fabric {
   SimLoop& loop() { return loop_; }
   NetworkConfig config;
 
+  // The loop closed: detaches every transport, server and endpoint (their protocols dropped
+  // uncalled, later calls no-ops) and forgets every connection and listener. Hosts stay.
+  void release_all();
+
   // Hosts and addresses.
   HostId add_host(std::string name, std::vector<std::string> addresses);
   void assign_group(uint16_t group, HostId host);

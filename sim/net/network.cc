@@ -58,6 +58,8 @@ using net_internal::Fabric;
 Network::Network(SimLoop& loop) : loop_(loop), fabric_(std::make_unique<Fabric>(loop)) {}
 Network::~Network() = default;
 
+void Network::release_all() { fabric_->release_all(); }
+
 NetworkConfig& Network::config() { return fabric_->config; }
 void Network::set_link(HostId a, HostId b, const LinkConfig& link) { fabric_->set_link(a, b, link); }
 

@@ -102,6 +102,11 @@ class Network final : public NetworkService {
   // Open TCP connections (either end not yet closed), for leak checks in tests.
   size_t open_connections() const;
 
+  // For SimLoop::close(): detaches every transport, server and endpoint handed out (their
+  // protocols are dropped without being called; later calls on them do nothing), so none
+  // outlives the loop through a frame or a transport<->protocol cycle. Hosts stay.
+  void release_all();
+
   // ---- NetworkService ----
   Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family, int socktype,
                                           int flags) override;

@@ -47,9 +47,11 @@ std::string join_cwd(const std::string& base, const std::string& dir) {
 
 ProcessTable::ProcessTable(SimLoop& loop) : loop_(loop), shell_(fake_shell) {}
 
-ProcessTable::~ProcessTable() {
-  // Destroyed after the loop closed: callbacks that would have finished the transports are
-  // gone, so break what they would have broken.
+ProcessTable::~ProcessTable() { release_all(); }
+
+void ProcessTable::release_all() {
+  // The loop closed: callbacks that would have finished the transports are gone, so break
+  // what they would have broken.
   for (auto& [pid, p] : live_) {
     if (auto t = p->transport.lock()) t->abandon();
   }

@@ -94,6 +94,10 @@ class ProcessTable final : public ProcessService {
   // What programs wrote to an INHERIT stdout (fd 1) or stderr (fd 2): the simulated terminal.
   const std::string& inherited_output(int fd) const { return fd == 2 ? inherited_[1] : inherited_[0]; }
 
+  // For SimLoop::close(): drops the protocol of every subprocess transport still held (the
+  // transport<->protocol cycle would leak) without calling it.
+  void release_all();
+
   // Processes started and not yet reaped / started in all.
   size_t live() const { return live_.size(); }
   uint64_t spawned() const { return spawned_; }

@@ -120,4 +120,34 @@ void report_guard_error(std::exception_ptr e) noexcept {
   }
 }
 
+void GuardLink::link(GuardTarget* target) noexcept {
+  unlink();
+  target_ = target;
+  next_ = target->guards_;
+  if (next_) next_->prev_ = this;
+  target->guards_ = this;
+}
+
+void GuardLink::unlink() noexcept {
+  if (!target_) return;
+  if (prev_) prev_->next_ = next_; else target_->guards_ = next_;
+  if (next_) next_->prev_ = prev_;
+  target_ = nullptr;
+  prev_ = next_ = nullptr;
+}
+
+void GuardLink::take(GuardLink& other) noexcept {
+  GuardTarget* t = other.target_;
+  other.unlink();
+  if (t) link(t); else unlink();
+}
+
+GuardTarget::~GuardTarget() {
+  while (GuardLink* g = guards_) {
+    guards_ = g->next_;
+    g->target_ = nullptr;
+    g->prev_ = g->next_ = nullptr;
+  }
+}
+
 }  // namespace weft::internal

@@ -88,18 +88,63 @@ std::string count_of(size_t n, const char* noun);
 // destructor) to the running loop's exception handler.
 void report_guard_error(std::exception_ptr e) noexcept;
 
+class GuardTarget;
+
+// A scoped guard's place on its primitive's list of guards (see GuardTarget).
+class GuardLink {
+ public:
+  GuardLink() = default;
+  GuardLink(const GuardLink&) = delete;
+  GuardLink& operator=(const GuardLink&) = delete;
+  ~GuardLink() { unlink(); }
+
+  // The primitive, or null when unlinked or when the primitive was destroyed first.
+  GuardTarget* target() const noexcept { return target_; }
+  void link(GuardTarget* target) noexcept;
+  void unlink() noexcept;
+  // Takes over `other`'s primitive (and place); `other` ends unlinked.
+  void take(GuardLink& other) noexcept;
+
+ private:
+  friend class GuardTarget;
+  GuardTarget* target_ = nullptr;
+  GuardLink* prev_ = nullptr;
+  GuardLink* next_ = nullptr;
+};
+
+// Base of every primitive a ScopedRelease releases (Lock, Semaphore, Condition). Destroying the
+// primitive while guards still refer to it unlinks them, and they release nothing: that happens
+// when the task that owned the primitive ended (main failed) while another task still held it,
+// and the holder's frame is destroyed afterwards. No public members.
+class GuardTarget {
+ public:
+  GuardTarget() = default;
+  GuardTarget(const GuardTarget&) = delete;
+  GuardTarget& operator=(const GuardTarget&) = delete;
+
+ protected:
+  ~GuardTarget();
+
+ private:
+  friend class GuardLink;
+  GuardLink* guards_ = nullptr;
+};
+
 // The `async with` stand-in: releases `P` (Lock, Semaphore, Condition) when destroyed.
-// Move-only; release() gives the primitive back early.
+// Move-only; release() gives the primitive back early. A guard whose primitive was destroyed
+// first releases nothing.
 template <class P>
 class [[nodiscard]] ScopedRelease {
  public:
   ScopedRelease() = default;
-  explicit ScopedRelease(P* p) : p_(p) {}
-  ScopedRelease(ScopedRelease&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  explicit ScopedRelease(P* p) {
+    if (p) link_.link(p);
+  }
+  ScopedRelease(ScopedRelease&& o) noexcept { link_.take(o.link_); }
   ScopedRelease& operator=(ScopedRelease&& o) noexcept {
     if (this != &o) {
       reset();
-      p_ = std::exchange(o.p_, nullptr);
+      link_.take(o.link_);
     }
     return *this;
   }
@@ -107,9 +152,12 @@ class [[nodiscard]] ScopedRelease {
 
   // Releases now (may throw what P::release throws); the destructor then does nothing.
   void release() {
-    if (P* p = std::exchange(p_, nullptr)) p->release();
+    if (GuardTarget* t = link_.target()) {
+      link_.unlink();
+      static_cast<P*>(t)->release();
+    }
   }
-  bool owns() const noexcept { return p_ != nullptr; }
+  bool owns() const noexcept { return link_.target() != nullptr; }
 
  private:
   void reset() noexcept {
@@ -120,7 +168,7 @@ class [[nodiscard]] ScopedRelease {
       report_guard_error(std::current_exception());
     }
   }
-  P* p_ = nullptr;
+  GuardLink link_;
 };
 
 }  // namespace weft::internal
