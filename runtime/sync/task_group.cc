@@ -8,24 +8,54 @@ namespace weft {
 
 TaskGroup::~TaskGroup() {
   *self_ = nullptr;
-  // Only reached with children left when the frame running the group is destroyed early (loop
-  // close, a destroyed task): children must not outlive their owner unsupervised.
+  // Children must not outlive their owner unsupervised: reached with children left when an
+  // entered group is never exited, or when the frame holding it is destroyed early (loop
+  // close, a killed or destroyed task).
+  size_t cancelled = 0;
   for (auto& t : tasks_) {
-    if (!t.done()) t.cancel();
+    if (!t.done()) {
+      t.cancel();
+      ++cancelled;
+    }
   }
   if (on_completed_) on_completed_->detach();
+  // Only the entering task's own code leaving the scope is a misuse worth reporting; teardown
+  // destroys frames from outside any task (or from another one) and stays silent.
+  if (!entered_ || exited_ || !parent_ || !(current_task() == parent_)) return;
+  // As exit() would: take back the cancellation this group requested of its parent, so a
+  // parent that catches it goes on with cancelling() as before.
+  if (parent_cancel_requested_) parent_.uncancel();
+  try {
+    std::exception_ptr errors;
+    if (!errors_.empty()) {
+      errors = std::make_exception_ptr(
+          ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_)));
+    }
+    parent_.get_loop().call_exception_handler(
+        {absl::StrCat(label(), " was destroyed while entered, without exit(): cancelled ",
+                      internal::count_of(cancelled, "unfinished task")),
+         std::move(errors), parent_.get_name()});
+  } catch (...) {
+    // A destructor must not throw; the handler itself failed (out of memory, or a handler
+    // that throws). The children are cancelled either way.
+  }
 }
 
-void TaskGroup::enter() {
+std::string TaskGroup::label() const {
+  return name_.empty() ? std::string("TaskGroup") : absl::StrCat("TaskGroup '", name_, "'");
+}
+
+void TaskGroup::enter_now() {
+  if (entered_) throw RuntimeError(absl::StrCat(label(), " has already been entered"));
   parent_ = current_task();
-  if (!parent_) throw RuntimeError("TaskGroup cannot determine the parent task");
+  if (!parent_) throw RuntimeError(absl::StrCat(label(), " cannot determine the parent task"));
   entered_ = true;
 }
 
 void TaskGroup::check_can_create() const {
-  if (!entered_) throw RuntimeError("TaskGroup has not been entered");
-  if (exiting_ && tasks_.empty()) throw RuntimeError("TaskGroup is finished");
-  if (aborting_) throw RuntimeError("TaskGroup is shutting down");
+  if (!entered_) throw RuntimeError(absl::StrCat(label(), " has not been entered"));
+  if (exiting_ && tasks_.empty()) throw RuntimeError(absl::StrCat(label(), " is finished"));
+  if (aborting_) throw RuntimeError(absl::StrCat(label(), " is shutting down"));
 }
 
 void TaskGroup::track(AnyTask task) {
@@ -76,6 +106,13 @@ void TaskGroup::on_task_done(const AnyTask& task) {
 }
 
 Task<void> TaskGroup::exit(std::exception_ptr error) {
+  if (!entered_) throw RuntimeError(absl::StrCat(label(), " has not been entered"));
+  if (exiting_) throw RuntimeError(absl::StrCat(label(), " has already been exited"));
+  if (AnyTask caller = current_task(); !(caller == parent_)) {
+    throw RuntimeError(absl::StrCat(label(), " must be exited by the task that entered it ('",
+                                    parent_.get_name(), "'), not by '",
+                                    caller ? caller.get_name() : std::string("no task"), "'"));
+  }
   exiting_ = true;
   const bool body_cancelled = is_cancelled_error(error);
   std::exception_ptr propagate_cancellation = body_cancelled ? error : nullptr;
@@ -101,6 +138,7 @@ Task<void> TaskGroup::exit(std::exception_ptr error) {
     }
     on_completed_ = nullptr;
   }
+  exited_ = true;
 
   if (parent_cancel_requested_) {
     // This group cancelled the parent: take that request back.
