@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <utility>
 
@@ -50,8 +51,13 @@ class EpollServer final : public Server,
                           public std::enable_shared_from_this<EpollServer> {
  public:
   EpollServer(EpollLoop& loop, ProtocolFactory factory, std::vector<int> fds, int backlog)
-      : Resource(loop), loop_(loop), factory_(std::move(factory)), fds_(std::move(fds)),
-        backlog_(backlog) {
+      : Resource(loop),
+        loop_(loop),
+        factory_(std::move(factory)),
+        fds_(std::move(fds)),
+        // Accepts per readiness event. asyncio uses the backlog as is, so a backlog of 0 (or
+        // less) would never accept; weft accepts at least one.
+        backlog_(std::max(1, backlog)) {
     for (int fd : fds_) addrs_.push_back(epoll_internal::sock_of(fd));
   }
   ~EpollServer() override {
@@ -526,7 +532,8 @@ Task<std::shared_ptr<Server>> EpollNetwork::create_server(ProtocolFactory factor
       throw_os_error(errno, absl::StrCat("error while attempting to bind on address ",
                                          py_addr(info.address)));
     }
-    if (::listen(fd.get(), options.backlog) < 0) throw_os_error(errno, "listen");
+    // A negative backlog means 0, as Python's socket.listen (Linux would read it as SOMAXCONN).
+    if (::listen(fd.get(), std::max(0, options.backlog)) < 0) throw_os_error(errno, "listen");
     fds.push_back(std::move(fd));
   }
   std::vector<int> raw;

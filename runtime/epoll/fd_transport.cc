@@ -6,9 +6,9 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "runtime/epoll/sockaddr.h"
 #include "runtime/errors.h"
+#include "runtime/io/internal/write_limits.h"
 #include "runtime/io/os_error.h"
 
 namespace weft {
@@ -243,19 +243,10 @@ void FdTransport::write_eof() {
   }
 }
 
-void FdTransport::set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) {
-  size_t h, l;
-  if (!high) {
-    h = low ? 4 * *low : kDefaultHighWater;
-  } else {
-    h = *high;
-  }
-  l = low ? *low : h / 4;
-  if (!(h >= l)) {
-    throw ValueError(absl::StrCat("high (", h, ") must be >= low (", l, ") must be >= 0"));
-  }
-  high_ = h;
-  low_ = l;
+void FdTransport::set_write_buffer_limits(std::optional<long> high, std::optional<long> low) {
+  const io_internal::WriteLimits limits = io_internal::resolve_write_buffer_limits(high, low);
+  high_ = limits.high;
+  low_ = limits.low;
   maybe_pause_protocol();
 }
 

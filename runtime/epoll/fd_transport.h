@@ -51,7 +51,7 @@ class FdTransport final : public Transport,
   void write_eof() override;
   bool can_write_eof() const override { return kind_ != Kind::kReadPipe; }
   void abort() override { force_close(nullptr); }
-  void set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) override;
+  void set_write_buffer_limits(std::optional<long> high, std::optional<long> low) override;
   std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
   size_t get_write_buffer_size() const override { return buffer_.size() - offset_; }
 

@@ -8,13 +8,15 @@
 
 namespace weft {
 
-size_t ThreadPoolExecutor::default_max_workers() {
-  size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::min<size_t>(32, cores + 4);
+int ThreadPoolExecutor::default_max_workers() {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(32, cores + 4);
 }
 
-ThreadPoolExecutor::ThreadPoolExecutor(EventLoop& loop, size_t max_workers)
-    : loop_(loop), max_workers_(std::max<size_t>(1, max_workers)) {}
+ThreadPoolExecutor::ThreadPoolExecutor(EventLoop& loop, int max_workers) : loop_(loop) {
+  check_max_workers(max_workers);
+  max_workers_ = static_cast<size_t>(max_workers);
+}
 
 ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(); }
 
@@ -37,9 +39,10 @@ void ThreadPoolExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvoca
   }
 }
 
-void ThreadPoolExecutor::set_max_workers(size_t n) {
+void ThreadPoolExecutor::set_max_workers(int n) {
+  check_max_workers(n);
   absl::MutexLock lock(&mu_);
-  max_workers_ = std::max<size_t>(1, n);
+  max_workers_ = static_cast<size_t>(n);
 }
 
 size_t ThreadPoolExecutor::max_workers() const {

@@ -18,13 +18,14 @@ namespace weft {
 class ThreadPoolExecutor final : public ExecutorService {
  public:
   // min(32, cores + 4), as asyncio.
-  static size_t default_max_workers();
+  static int default_max_workers();
 
-  explicit ThreadPoolExecutor(EventLoop& loop, size_t max_workers = default_max_workers());
+  // ValueError for max_workers <= 0 (ExecutorService::set_max_workers).
+  explicit ThreadPoolExecutor(EventLoop& loop, int max_workers = default_max_workers());
   ~ThreadPoolExecutor() override;
 
   void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) override;
-  void set_max_workers(size_t n) override;
+  void set_max_workers(int n) override;
   size_t max_workers() const override;
   // Joins every worker after the queue drains. Loop thread only.
   void shutdown() override;

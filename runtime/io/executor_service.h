@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "absl/functional/any_invocable.h"
+#include "runtime/errors.h"
 
 namespace weft {
 
@@ -18,11 +19,17 @@ class ExecutorService {
   // copied, so loop-owned references inside `done` are not counted on another thread. `done` is
   // dropped unrun if the loop closes first. Throws RuntimeError after shutdown().
   virtual void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) = 0;
-  // The most jobs that run at once (asyncio's default: min(32, cores + 4)).
-  virtual void set_max_workers(size_t n) = 0;
+  // The most jobs that run at once (asyncio's default: min(32, cores + 4)). ValueError("max_workers
+  // must be greater than 0") for n <= 0, as concurrent.futures; signed, so -1 is refused too.
+  virtual void set_max_workers(int n) = 0;
   virtual size_t max_workers() const = 0;
   // Waits for every submitted job to finish; later submits throw RuntimeError.
   virtual void shutdown() = 0;
+
+  // set_max_workers' argument check, for implementations.
+  static void check_max_workers(int n) {
+    if (n <= 0) throw ValueError("max_workers must be greater than 0");
+  }
 };
 
 }  // namespace weft

@@ -34,6 +34,8 @@ struct ConnectionOptions {
 
 struct ServerOptions {
   int family = AF_UNSPEC;
+  // listen()'s backlog; negative means 0, as Python's socket.listen. Any value still accepts
+  // (asyncio's accept loop never accepts with a backlog <= 0; weft does).
   int backlog = 100;
   bool reuse_address = true;
   bool reuse_port = false;

@@ -31,7 +31,8 @@ struct SubprocessOptions {
   std::optional<std::string> cwd;
   // "NAME=value" entries replacing the environment; null inherits ours.
   std::optional<std::vector<std::string>> env;
-  size_t limit = kDefaultStreamLimit;  // StreamReader limit (create_subprocess_* only)
+  // StreamReader limit (create_subprocess_* only); ValueError unless > 0.
+  long limit = kDefaultStreamLimit;
 };
 
 class ProcessService {

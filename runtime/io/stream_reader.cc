@@ -7,8 +7,10 @@
 
 namespace weft {
 
-StreamReader::StreamReader(size_t limit) : limit_(limit) {
-  if (limit == 0) throw ValueError("Limit cannot be <= 0");
+StreamReader::StreamReader(long limit) : limit_(static_cast<size_t>(limit)) { check_limit(limit); }
+
+void StreamReader::check_limit(long limit) {
+  if (limit <= 0) throw ValueError("Limit cannot be <= 0");
 }
 
 void StreamReader::set_transport(std::weak_ptr<ReadTransport> transport) {
@@ -113,8 +115,10 @@ Task<std::string> StreamReader::read(long n) {
   co_return take(static_cast<size_t>(n));
 }
 
-Task<std::string> StreamReader::readexactly(size_t n) {
+Task<std::string> StreamReader::readexactly(long count) {
+  if (count < 0) throw ValueError("readexactly size can not be less than zero");
   if (exception_) std::rethrow_exception(exception_);
+  const size_t n = static_cast<size_t>(count);
   if (n == 0) co_return std::string();
   while (buffer_.size() < n) {
     if (eof_) {

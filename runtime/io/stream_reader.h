@@ -23,7 +23,11 @@ inline constexpr size_t kDefaultStreamLimit = 64 * 1024;  // asyncio's _DEFAULT_
 
 class StreamReader {
  public:
-  explicit StreamReader(size_t limit = kDefaultStreamLimit);
+  // ValueError unless limit > 0 (signed, as asyncio's int: -1 must not become SIZE_MAX).
+  explicit StreamReader(long limit = kDefaultStreamLimit);
+  // The constructor's check alone, so open_connection / start_server / create_subprocess_*
+  // reject a bad limit before any socket or child exists.
+  static void check_limit(long limit);
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
 
@@ -33,8 +37,9 @@ class StreamReader {
   // One line including "\n"; at EOF the partial last line (or ""). A line longer than the
   // limit raises ValueError, and the buffer drops it (as asyncio).
   Task<std::string> readline();
-  // Exactly `n` bytes, or IncompleteReadError (with the bytes that came) at EOF.
-  Task<std::string> readexactly(size_t n);
+  // Exactly `n` bytes, or IncompleteReadError (with the bytes that came) at EOF. ValueError for
+  // n < 0.
+  Task<std::string> readexactly(long n);
   // Bytes up to and including `separator`. IncompleteReadError at EOF (the buffer is consumed);
   // LimitOverrunError when the separator is not within the limit (the buffer is kept).
   Task<std::string> readuntil(std::string separator = "\n");

@@ -19,8 +19,9 @@ Task<std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>> op
 Task<std::shared_ptr<Server>> start_server(ClientConnectedCallback client_connected_cb,
                                            std::string host, int port, StreamOptions options,
                                            ServerOptions server_options) {
+  StreamReader::check_limit(options.limit);
   if (options.family != AF_UNSPEC) server_options.family = options.family;
-  const size_t limit = options.limit;
+  const long limit = options.limit;
   ProtocolFactory factory = [cb = std::move(client_connected_cb), limit] {
     return std::shared_ptr<Protocol>(std::make_shared<io_internal::StreamReaderProtocol>(
         std::make_shared<StreamReader>(limit), cb));

@@ -17,7 +17,7 @@
 namespace weft {
 
 struct StreamOptions {
-  size_t limit = kDefaultStreamLimit;  // the StreamReader's buffer limit
+  long limit = kDefaultStreamLimit;  // the StreamReader's buffer limit; ValueError unless > 0
   int family = AF_UNSPEC;
 };
 

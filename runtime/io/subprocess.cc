@@ -4,7 +4,8 @@ namespace weft {
 
 Task<std::shared_ptr<Process>> create_subprocess_exec(std::vector<std::string> argv,
                                                       SubprocessOptions options) {
-  const size_t limit = options.limit;
+  StreamReader::check_limit(options.limit);
+  const long limit = options.limit;
   auto factory = [limit] { return std::make_shared<io_internal::SubprocessStreamProtocol>(limit); };
   auto spawn = subprocess_exec(factory, std::move(argv), std::move(options));
   auto made = co_await std::move(spawn);

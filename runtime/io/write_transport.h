@@ -32,9 +32,10 @@ class WriteTransport : public virtual BaseTransport {
   // Closes at once, dropping buffered data; connection_lost gets a null exception.
   virtual void abort() = 0;
   // high == 0 && low == 0 means "no buffering before pause". Throws ValueError unless
-  // high >= low. Default arguments follow asyncio (high = 4 * low, low = high / 4).
-  virtual void set_write_buffer_limits(std::optional<size_t> high = std::nullopt,
-                                       std::optional<size_t> low = std::nullopt) = 0;
+  // high >= low >= 0. Default arguments follow asyncio (high = 4 * low, low = high // 4).
+  // Implementations resolve them with io_internal::resolve_write_buffer_limits.
+  virtual void set_write_buffer_limits(std::optional<long> high = std::nullopt,
+                                       std::optional<long> low = std::nullopt) = 0;
   virtual std::pair<size_t, size_t> get_write_buffer_limits() const = 0;  // (low, high)
   virtual size_t get_write_buffer_size() const = 0;
 };

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
+#include "runtime/io/internal/write_limits.h"
 #include "runtime/io/os_error.h"
 #include "sim/net/addresses.h"
 #include "sim/net/fabric.h"
@@ -212,14 +213,10 @@ void TcpEnd::write_eof() {
   if (auto c = conn_.lock()) fabric_->tcp_pump(*c, side_);
 }
 
-void TcpEnd::set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) {
-  size_t h = high ? *high : low ? 4 * *low : kDefaultHighWater;
-  size_t l = low ? *low : h / 4;
-  if (!(h >= l)) {
-    throw ValueError(absl::StrCat("high (", h, ") must be >= low (", l, ") must be >= 0"));
-  }
-  high_ = h;
-  low_ = l;
+void TcpEnd::set_write_buffer_limits(std::optional<long> high, std::optional<long> low) {
+  const io_internal::WriteLimits limits = io_internal::resolve_write_buffer_limits(high, low);
+  high_ = limits.high;
+  low_ = limits.low;
   maybe_pause_protocol();
 }
 

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
+#include "runtime/io/internal/write_limits.h"
 #include "runtime/io/os_error.h"
 #include "sim/sim_loop.h"
 
@@ -215,15 +215,11 @@ void PipeWriteTransport::write_eof() {
   if (get_write_buffer_size() == 0) close();
 }
 
-void PipeWriteTransport::set_write_buffer_limits(std::optional<size_t> high,
-                                                 std::optional<size_t> low) {
-  const size_t h = high ? *high : low ? 4 * *low : kDefaultHighWater;
-  const size_t l = low ? *low : h / 4;
-  if (!(h >= l)) {
-    throw ValueError(absl::StrCat("high (", h, ") must be >= low (", l, ") must be >= 0"));
-  }
-  high_ = h;
-  low_ = l;
+void PipeWriteTransport::set_write_buffer_limits(std::optional<long> high,
+                                                 std::optional<long> low) {
+  const io_internal::WriteLimits limits = io_internal::resolve_write_buffer_limits(high, low);
+  high_ = limits.high;
+  low_ = limits.low;
   maybe_pause_protocol();
 }
 

@@ -87,8 +87,12 @@ class ProcessTable final : public ProcessService {
   void set_startup_delay(std::chrono::nanoseconds delay) { startup_delay_ = delay; }
   std::chrono::nanoseconds startup_delay() const { return startup_delay_; }
 
-  // Bytes a pipe holds; applies to pipes created afterwards. At least 1.
-  void set_pipe_capacity(size_t bytes) { pipe_capacity_ = bytes == 0 ? 1 : bytes; }
+  // Bytes a pipe holds; applies to pipes created afterwards. ValueError unless bytes > 0 (signed,
+  // so -1 is refused rather than read as 2^64 - 1).
+  void set_pipe_capacity(long bytes) {
+    if (bytes <= 0) throw ValueError("set_pipe_capacity: bytes must be > 0");
+    pipe_capacity_ = static_cast<size_t>(bytes);
+  }
   size_t pipe_capacity() const { return pipe_capacity_; }
 
   // What programs wrote to an INHERIT stdout (fd 1) or stderr (fd 2): the simulated terminal.

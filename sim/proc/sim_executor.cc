@@ -29,8 +29,9 @@ void SimExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<voi
   start_jobs();
 }
 
-void SimExecutor::set_max_workers(size_t n) {
-  max_workers_ = std::max<size_t>(1, n);
+void SimExecutor::set_max_workers(int n) {
+  check_max_workers(n);
+  max_workers_ = static_cast<size_t>(n);
   start_jobs();
 }
 

@@ -45,8 +45,8 @@ class SimExecutor final : public ExecutorService {
 
   // Throws RuntimeError after shutdown() (or once the loop is closed).
   void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) override;
-  // At least 1; raising it starts queued jobs at once.
-  void set_max_workers(size_t n) override;
+  // ValueError for n <= 0; raising it starts queued jobs at once.
+  void set_max_workers(int n) override;
   size_t max_workers() const override { return max_workers_; }
   void shutdown() override;
 

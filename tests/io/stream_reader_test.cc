@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "runtime/io/stream_reader.h"
 #include "runtime/weft.h"
 #include "sim/run.h"
@@ -102,6 +103,40 @@ TYPED_TEST(StreamReaderTest, ACompletedLineIsReturnedBeforeAnErrorThatFollowsIt)
     co_return log;
   };
   EXPECT_EQ(TypeParam::run(body()), (Log{"value 'line\n'", "ConnectionResetError"}));
+}
+
+// asyncio raises ValueError for a negative size; a size_t parameter used to read -1 as SIZE_MAX
+// (readexactly(-1) then waited for 2^64 - 1 bytes, and StreamReader(-1) was accepted).
+TYPED_TEST(StreamReaderTest, NegativeSizesRaiseValueErrorWithAsyncioMessages) {
+  auto body = []() -> Task<Log> {
+    Log log;
+    auto reader = std::make_shared<StreamReader>();
+    reader->feed_data("abc");
+    reader->feed_eof();
+    try {
+      Task<std::string> negative = reader->readexactly(-1);
+      co_await std::move(negative);
+      log.push_back("no error");
+    } catch (const ValueError& e) {
+      log.push_back(e.what());
+    } catch (const IncompleteReadError&) {
+      log.push_back("IncompleteReadError");
+    }
+    for (long limit : {0L, -1L}) {
+      try {
+        StreamReader bad(limit);
+        log.push_back(absl::StrCat("limit ", bad.limit(), " accepted"));
+      } catch (const ValueError& e) {
+        log.push_back(e.what());
+      }
+    }
+    Task<std::string> rest = reader->read(-1);
+    log.push_back(co_await std::move(rest));  // the failed calls consumed nothing
+    co_return log;
+  };
+  EXPECT_EQ(TypeParam::run(body()),
+            (Log{"readexactly size can not be less than zero", "Limit cannot be <= 0",
+                 "Limit cannot be <= 0", "abc"}));
 }
 
 // A second reader is refused with a message naming the method it called (readline, not the

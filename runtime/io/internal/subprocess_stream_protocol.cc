@@ -6,7 +6,7 @@
 
 namespace weft::io_internal {
 
-SubprocessStreamProtocol::SubprocessStreamProtocol(size_t limit)
+SubprocessStreamProtocol::SubprocessStreamProtocol(long limit)
     : limit_(limit), finished_(get_running_loop()) {}
 
 void SubprocessStreamProtocol::connection_made(std::shared_ptr<SubprocessTransport> transport) {

@@ -21,7 +21,7 @@ class SubprocessStreamProtocol final
       public FlowControl,
       public std::enable_shared_from_this<SubprocessStreamProtocol> {
  public:
-  explicit SubprocessStreamProtocol(size_t limit);
+  explicit SubprocessStreamProtocol(long limit);
 
   void connection_made(std::shared_ptr<SubprocessTransport> transport) override;
   void pipe_data_received(int fd, std::string data) override;
@@ -41,7 +41,7 @@ class SubprocessStreamProtocol final
  private:
   void maybe_close_transport();
 
-  size_t limit_;
+  long limit_;
   std::shared_ptr<SubprocessTransport> transport_;
   std::shared_ptr<StreamWriter> stdin_;
   std::shared_ptr<StreamReader> stdout_;
