@@ -19,7 +19,7 @@ enum class ChoiceKind : uint8_t {
   kBuggify = 2,   // buggify site activation and firing
   kLatency = 3,   // network latency, partial-read sizes (sim::Network)
   kFault = 4,     // injected faults
-  kExecutor = 5,  // simulated executor completion times
+  kExecutor = 5,  // simulated executor start and completion times
 };
 
 const char* choice_kind_name(ChoiceKind kind);
