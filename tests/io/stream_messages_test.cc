@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "runtime/exception_collector.h"
 #include "runtime/io/network.h"
 #include "runtime/io/streams.h"
 #include "runtime/weft.h"
@@ -113,6 +115,86 @@ TYPED_TEST(StreamMessagesTest, ConnectionRefusedErrorSaysItOnceWithThePeer) {
   };
   EXPECT_EQ(TypeParam::run(body()),
             "[Errno 111] Connection refused: Connect call failed (peer PEER)");
+}
+
+// The server echoes one line, then waits for the next; the client resets instead of sending it.
+Task<void> echo_lines(Reader reader, Writer writer) {
+  while (true) {
+    Task<std::string> reading = reader->readline();
+    std::string line = co_await std::move(reading);
+    if (line.empty()) break;
+    writer->write(line);
+    co_await writer->drain();
+  }
+  writer->close();
+}
+
+// `clients` connections, each reset by its client once the server's handler waits on it.
+// Returns each client's own address ("127.0.0.1:port"), in order.
+template <class W>
+Task<Log> reset_many(int clients) {
+  auto start = start_server(echo_lines, "127.0.0.1", 0);
+  auto server = co_await std::move(start);
+  const int port = server->sockets().at(0).port;
+  Log addresses;
+  for (int i = 0; i < clients; ++i) {
+    auto connect = open_connection("127.0.0.1", port);
+    auto [reader, writer] = co_await std::move(connect);
+    addresses.push_back(address_of(writer->get_extra_info("sockname")));
+    writer->write("hi\n");
+    Task<std::string> echo = reader->readline();
+    co_await std::move(echo);  // the handler is now waiting for the next line
+    reset<W>(writer);
+  }
+  // Let every handler see its reset and fail.
+  for (int i = 0; i < 20; ++i) co_await sleep(0.01);
+  server->close();
+  co_await server->wait_closed();
+  co_return addresses;
+}
+
+// A test can collect the reports; each handler task is named after its peer.
+TYPED_TEST(StreamMessagesTest, HandlerTasksAreNamedAfterTheirPeerAndReportsCanBeCollected) {
+  auto body = []() -> Task<std::pair<Log, Log>> {
+    ExceptionCollector collected;
+    Task<Log> resets = reset_many<TypeParam>(5);
+    Log clients = co_await std::move(resets);
+    Log names;
+    for (const auto& c : collected.contexts()) {
+      names.push_back(c.message + " | " + c.task_name + " | " + describe_exception(c.exception));
+    }
+    Log expected;
+    for (const auto& client : clients) {
+      expected.push_back("Unhandled exception in client_connected_cb | client_connected_cb " +
+                         client + " | weft::ConnectionResetError: [Errno 104] Connection reset " +
+                         "by peer (peer " + client + ")");
+    }
+    co_return std::make_pair(names, expected);
+  };
+  auto [got, expected] = TypeParam::run(body());
+  EXPECT_EQ(got, expected);
+}
+
+// Without a handler, stderr gets the first report in full and, when the loop closes, one line
+// counting the others (it used to get one line per connection: 10,004 in one test log).
+TYPED_TEST(StreamMessagesTest, DefaultHandlerPrintsOneLinePerKindPlusACount) {
+  constexpr int kClients = 40;
+  ::testing::internal::CaptureStderr();
+  Log clients = TypeParam::run(reset_many<TypeParam>(kClients));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  Log lines;
+  const std::vector<std::string> all_lines = absl::StrSplit(err, '\n');
+  for (const std::string& line : all_lines) {
+    if (line.find("client_connected_cb") != std::string::npos) lines.push_back(line);
+  }
+  ASSERT_EQ(clients.size(), static_cast<size_t>(kClients));
+  EXPECT_EQ(lines,
+            (Log{"weft: Unhandled exception in client_connected_cb: task 'client_connected_cb " +
+                     clients[0] + "': weft::ConnectionResetError: [Errno 104] Connection reset " +
+                     "by peer (peer " + clients[0] + ")",
+                 "weft: Unhandled exception in client_connected_cb: weft::ConnectionResetError "
+                 "(and 39 more like it)"}))
+      << err;
 }
 
 }  // namespace
