@@ -95,11 +95,18 @@ class LimitOverrunError : public std::runtime_error {
   size_t consumed;
 };
 
-// An operating-system error with its errno, as Python's OSError.
+// An operating-system error with its errno, as Python's OSError. what() is exactly `what`
+// (make_os_error spells it as Python does, "[Errno 104] Connection reset by peer"); std::
+// system_error's own what() would append ": <strerror>" again.
 class OSError : public std::system_error {
  public:
-  OSError(int err, const std::string& what) : std::system_error(err, std::generic_category(), what) {}
+  OSError(int err, const std::string& what)
+      : std::system_error(err, std::generic_category(), what), message_(what) {}
   int err() const noexcept { return code().value(); }
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
 };
 
 class FileNotFoundError : public OSError {

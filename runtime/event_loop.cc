@@ -249,6 +249,9 @@ void EventLoop::close() {
     unregister_live(t);
     t->loop_ = nullptr;
   }
+  for (const std::string& line : repeated_reports_.take_summary()) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
 }
 
 void EventLoop::drop_scheduled() {
@@ -366,7 +369,9 @@ void EventLoop::call_exception_handler(const ExceptionContext& context) {
       // A failing custom handler must not lose the original report: fall through to the default.
     }
   }
-  default_exception_handler(context);
+  if (repeated_reports_.first(context.message, context.exception)) {
+    default_exception_handler(context);
+  }
 }
 
 void EventLoop::default_exception_handler(const ExceptionContext& context) {

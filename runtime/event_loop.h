@@ -25,6 +25,7 @@
 #include "runtime/errors.h"
 #include "runtime/handle.h"
 #include "runtime/internal/core.h"
+#include "runtime/internal/repeated_reports.h"
 #include "runtime/internal/task_base.h"
 #include "runtime/observer.h"
 #include "runtime/random.h"
@@ -112,6 +113,9 @@ class EventLoop {
   void cancel_all_tasks();
 
   void set_exception_handler(ExceptionHandler handler) { handler_ = std::move(handler); }
+  // Calls the handler; with none set, the default one for the first report of each kind
+  // (message and exception type) only: later ones are counted, and close() prints one line per
+  // repeated kind, "weft: <message>: <Type> (and N more like it)".
   void call_exception_handler(const ExceptionContext& context);
   // Default: one line to stderr ("weft: <message>: task '<name>': <Type>: <what>").
   static void default_exception_handler(const ExceptionContext& context);
@@ -232,6 +236,7 @@ class EventLoop {
   uint64_t resource_ids_ = 0;
   LoopObserver* observer_ = nullptr;
   ExceptionHandler handler_;
+  internal::RepeatedReports repeated_reports_;  // what the default handler left out
   bool running_ = false;
   bool stopping_ = false;
   bool closed_ = false;

@@ -108,7 +108,7 @@ void FdTransport::read_ready() {
   ssize_t n = kind_ == Kind::kSocket ? ::recv(fd_, buf, kMax, 0) : ::read(fd_, buf, kMax);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-    fatal_error(make_os_error(errno, "read failed", peer_.port ? peer_.to_string() : ""),
+    fatal_error(make_os_error(errno, "", peer_.port ? peer_.to_string() : ""),
                 "Fatal read error on transport");
     return;
   }
@@ -170,7 +170,7 @@ void FdTransport::write(std::string_view data) {
     ssize_t n = raw_write(data.data(), data.size());
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        fatal_error(make_os_error(errno, "write failed", peer_.port ? peer_.to_string() : ""),
+        fatal_error(make_os_error(errno, "", peer_.port ? peer_.to_string() : ""),
                     "Fatal write error on transport");
         return;
       }
@@ -208,7 +208,7 @@ void FdTransport::write_ready() {
       writer_registered_ = false;
       buffer_.clear();
       offset_ = 0;
-      fatal_error(make_os_error(err, "write failed", peer_.port ? peer_.to_string() : ""),
+      fatal_error(make_os_error(err, "", peer_.port ? peer_.to_string() : ""),
                   "Fatal write error on transport");
       return;
     }

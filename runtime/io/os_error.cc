@@ -11,7 +11,11 @@
 namespace weft {
 
 std::exception_ptr make_os_error(int err, const std::string& what, const std::string& peer) {
-  std::string msg = absl::StrCat("[Errno ", err, "] ", std::strerror(err), ": ", what);
+  // Python's form, "[Errno 104] Connection reset by peer", then the context (unless it only
+  // repeats the strerror text) and the peer, each once.
+  const char* text = std::strerror(err);
+  std::string msg = absl::StrCat("[Errno ", err, "] ", text);
+  if (!what.empty() && what != text) absl::StrAppend(&msg, ": ", what);
   if (!peer.empty()) absl::StrAppend(&msg, " (peer ", peer, ")");
   switch (err) {
     case ECONNREFUSED:

@@ -9,8 +9,9 @@
 
 namespace weft {
 
-// `what` is prefixed with "[Errno N] strerror: ". `peer` ("127.0.0.1:80") goes to
-// ConnectionError::peer and into the message.
+// The message is "[Errno N] <strerror>", then ": <what>" unless `what` is empty or the strerror
+// text itself, then " (peer <peer>)" when a peer ("127.0.0.1:80") is given; the peer also goes
+// to ConnectionError::peer. E.g. "[Errno 104] Connection reset by peer (peer 127.0.0.1:5555)".
 std::exception_ptr make_os_error(int err, const std::string& what, const std::string& peer = {});
 [[noreturn]] void throw_os_error(int err, const std::string& what, const std::string& peer = {});
 

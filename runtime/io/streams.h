@@ -26,9 +26,10 @@ struct StreamOptions {
 Task<std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>> open_connection(
     std::string host, int port, StreamOptions options = {});
 
-// asyncio.start_server: `client_connected_cb(reader, writer)` runs as a new task per connection;
-// if it fails, the failure is reported to the loop's exception handler and the connection
-// closed. The server is serving when this returns.
+// asyncio.start_server: `client_connected_cb(reader, writer)` runs as a new task per connection,
+// named "client_connected_cb <peer>" ("client_connected_cb 127.0.0.1:5555"); if it fails, the
+// failure is reported to the loop's exception handler and the connection closed. The server is
+// serving when this returns.
 Task<std::shared_ptr<Server>> start_server(ClientConnectedCallback client_connected_cb,
                                            std::string host, int port,
                                            StreamOptions options = {},

@@ -20,7 +20,13 @@ void StreamReaderProtocol::connection_made(std::shared_ptr<Transport> transport)
   reader_->set_transport(transport);
   if (!cb_) return;
   auto writer = std::make_shared<StreamWriter>(transport, shared_from_this(), reader_);
-  auto task = create_task(cb_(reader_, std::move(writer)));
+  // Named after the peer, so reports and deadlock dumps say which connection failed.
+  std::string name = "client_connected_cb";
+  const ExtraInfo peername = transport->get_extra_info("peername");
+  if (const auto* peer = std::get_if<SocketAddress>(&peername)) {
+    name += " " + peer->to_string();
+  }
+  auto task = create_task(cb_(reader_, std::move(writer)), std::move(name));
   std::weak_ptr<Transport> weak = transport;
   task.add_done_callback([weak](AnyTask t) {
     auto tr = weak.lock();

@@ -1,6 +1,7 @@
 // StreamReaderProtocol: asyncio's adapter between a Protocol and a StreamReader / StreamWriter
 // pair (open_connection, start_server). For start_server it runs the client callback as a task
-// per connection and closes the transport when that task fails.
+// per connection, named "client_connected_cb <peer>", and closes the transport when that task
+// fails.
 #ifndef WEFT_RUNTIME_IO_INTERNAL_STREAM_PROTOCOL_H_
 #define WEFT_RUNTIME_IO_INTERNAL_STREAM_PROTOCOL_H_
 
