@@ -130,7 +130,7 @@ void EpollLoop::on_close() {
     untrack(r);
     r->abandon();
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   threadsafe_.clear();
 }
 
@@ -142,7 +142,7 @@ int64_t EpollLoop::now_ns() const {
 
 void EpollLoop::call_soon_threadsafe(absl::AnyInvocable<void()> fn) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     threadsafe_.push_back(std::move(fn));
   }
   uint64_t one = 1;
@@ -217,7 +217,7 @@ void EpollLoop::poll(int64_t timeout_ns) {
       [[maybe_unused]] ssize_t r = ::read(wakefd_, &count, sizeof(count));
       std::vector<absl::AnyInvocable<void()>> batch;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard lock(mu_);
         batch.swap(threadsafe_);
       }
       for (auto& fn : batch) call_soon(std::move(fn));

@@ -23,11 +23,11 @@ ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(); }
 void ThreadPoolExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) {
   bool spawn = false;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (shutdown_) throw RuntimeError("cannot schedule new futures after shutdown");
     queue_.push_back(Job{std::move(work), std::move(done)});
     spawn = queue_.size() > idle_ && threads_.size() < max_workers_;
-    cv_.Signal();
+    cv_.notify_one();
   }
   if (spawn) {
     // Workers never take process signals meant for the loop thread (SIGCHLD, SIGINT).
@@ -41,38 +41,37 @@ void ThreadPoolExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvoca
 
 void ThreadPoolExecutor::set_max_workers(int n) {
   check_max_workers(n);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   max_workers_ = static_cast<size_t>(n);
 }
 
 size_t ThreadPoolExecutor::max_workers() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return max_workers_;
 }
 
 void ThreadPoolExecutor::worker() {
-  mu_.Lock();
+  std::unique_lock lock(mu_);
   while (true) {
     ++idle_;
-    while (queue_.empty() && !shutdown_) cv_.Wait(&mu_);
+    cv_.wait(lock, [this] { return !queue_.empty() || shutdown_; });
     --idle_;
     if (queue_.empty()) break;  // shut down and drained
     Job job = std::move(queue_.front());
     queue_.pop_front();
-    mu_.Unlock();
+    lock.unlock();
     job.work();
     job.work = nullptr;  // the job's own state dies here, on this thread, before completion
     loop_.call_soon_threadsafe(std::move(job.done));
-    mu_.Lock();
+    lock.lock();
   }
-  mu_.Unlock();
 }
 
 void ThreadPoolExecutor::shutdown() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     shutdown_ = true;
-    cv_.SignalAll();
+    cv_.notify_all();
   }
   for (auto& t : threads_) {
     if (t.joinable()) t.join();

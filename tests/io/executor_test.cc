@@ -76,6 +76,55 @@ TEST_F(ExecutorTest, CallSoonThreadsafeWakesALoopBlockedInEpollWait) {
   EXPECT_EQ(weft::run(main()), (std::vector<int>{0, 1, 2}));
 }
 
+constexpr int kThreads = 4;
+constexpr int kPerThread = 2000;
+
+TEST_F(ExecutorTest, CallSoonThreadsafeFromManyThreadsLosesNothingAndKeepsEachThreadsOrder) {
+  // Four threads post at once while the loop keeps running its own callbacks; under
+  // --config=tsan this checks the cross-thread queue (its lock, the eventfd wake-up, the swap).
+  auto main = []() -> Task<std::vector<std::vector<int>>> {
+    auto& loop = get_running_loop();
+    auto seen = std::make_shared<std::vector<std::vector<int>>>(kThreads);  // loop thread only
+    auto done = std::make_shared<Future<void>>(loop.create_future<void>());
+    auto remaining = std::make_shared<int>(kThreads * kPerThread);  // loop thread only
+    std::vector<std::thread> posters;
+    for (int t = 0; t < kThreads; ++t) {
+      posters.emplace_back([&loop, seen, done, remaining, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          loop.call_soon_threadsafe([seen, done, remaining, t, i] {
+            (*seen)[t].push_back(i);
+            if (--*remaining == 0) done->set_result();
+          });
+        }
+      });
+    }
+    while (!done->done()) co_await sleep(0);  // the loop stays busy while the threads post
+    for (auto& p : posters) p.join();
+    co_return *seen;
+  };
+  std::vector<int> expected(kPerThread);
+  for (int i = 0; i < kPerThread; ++i) expected[i] = i;
+  const auto seen = weft::run(main());
+  ASSERT_EQ(seen.size(), size_t{kThreads});
+  for (const auto& per_thread : seen) EXPECT_EQ(per_thread, expected);
+}
+
+TEST_F(ExecutorTest, ManyJobsOnEightWorkersEachCompleteOnceWithTheirOwnResult) {
+  // More jobs than workers, each handing a value back through the pool's queue and
+  // call_soon_threadsafe: under --config=tsan this checks the pool's lock and condition variable.
+  auto main = []() -> Task<std::vector<int>> {
+    get_running_loop().executor_service()->set_max_workers(8);
+    std::vector<Future<int>> jobs;
+    for (int i = 0; i < 400; ++i) jobs.push_back(run_in_executor([i] { return i * i; }));
+    std::vector<int> results;
+    for (auto& j : jobs) results.push_back(co_await j);
+    co_return results;
+  };
+  std::vector<int> expected;
+  for (int i = 0; i < 400; ++i) expected.push_back(i * i);
+  EXPECT_EQ(weft::run(main()), expected);
+}
+
 TEST_F(ExecutorTest, DefaultPoolRunsJobsConcurrently) {
   // Four jobs that each wait for all four: only finishes if they run at the same time.
   auto main = []() -> Task<size_t> {
