@@ -87,6 +87,9 @@ class SimLoop final : public EventLoop {
   int64_t now_ns() const override { return now_ns_; }
   void poll(int64_t timeout_ns) override;
   size_t pick_ready() override;
+  const char* cross_thread_advice() const override {
+    return "the simulated world has no threads: do the work in a task or callback of the loop";
+  }
 
  private:
   class Digest;
