@@ -4,13 +4,18 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/task_handle.h"
 
 namespace weft {
+namespace internal {
+constinit thread_local EventLoop* t_running_loop = nullptr;
+}  // namespace internal
+
 namespace {
-thread_local EventLoop* t_running_loop = nullptr;
+using internal::t_running_loop;
 
 // A delay or a loop time in nanoseconds, clamped to +-INT64_MAX/4 so that adding a clamped delay
 // to the clock cannot overflow. A past (negative) value is kept as it is: asyncio orders past
@@ -46,8 +51,14 @@ EventLoop::~EventLoop() {
   if (!closed_ && !running_) close();
 }
 
-void EventLoop::check_open() const {
-  if (closed_) throw RuntimeError("Event loop is closed");
+void EventLoop::throw_closed() { throw RuntimeError("Event loop is closed"); }
+
+void EventLoop::throw_wrong_thread(const char* object, const char* method) const {
+  std::ostringstream out;
+  out << std::hex << std::showbase << object << "." << method << " called from thread "
+      << std::this_thread::get_id() << " but the loop runs on thread " << owner_thread_ << "; "
+      << cross_thread_advice();
+  throw RuntimeError(out.str());
 }
 
 void EventLoop::schedule(internal::Runnable* r, std::coroutine_handle<> h, uint64_t resource) {
@@ -56,7 +67,7 @@ void EventLoop::schedule(internal::Runnable* r, std::coroutine_handle<> h, uint6
 }
 
 Handle EventLoop::call_soon(absl::AnyInvocable<void()> fn) {
-  check_open();
+  check_open("call_soon");
   auto cb = internal::make_ref<internal::CallbackState>(std::move(fn));
   cb->seq = ++callback_ids_;
   schedule(cb.get());
@@ -66,19 +77,26 @@ Handle EventLoop::call_soon(absl::AnyInvocable<void()> fn) {
 void EventLoop::call_soon_threadsafe(absl::AnyInvocable<void()> fn) { call_soon(std::move(fn)); }
 
 TimerHandle EventLoop::call_later(double delay, absl::AnyInvocable<void()> fn) {
-  return call_at_ns(now_ns() + seconds_to_ns(delay), std::move(fn));
+  check_open("call_later");
+  return push_callback_timer(now_ns() + seconds_to_ns(delay), std::move(fn));
 }
 
 TimerHandle EventLoop::call_later(std::chrono::nanoseconds delay, absl::AnyInvocable<void()> fn) {
-  return call_at_ns(now_ns() + clamp_ns(delay.count()), std::move(fn));
+  check_open("call_later");
+  return push_callback_timer(now_ns() + clamp_ns(delay.count()), std::move(fn));
 }
 
 TimerHandle EventLoop::call_at(double when, absl::AnyInvocable<void()> fn) {
-  return call_at_ns(seconds_to_ns(when), std::move(fn));
+  check_open("call_at");
+  return push_callback_timer(seconds_to_ns(when), std::move(fn));
 }
 
 TimerHandle EventLoop::call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn) {
-  check_open();
+  check_open("call_at_ns");
+  return push_callback_timer(when_ns, std::move(fn));
+}
+
+TimerHandle EventLoop::push_callback_timer(int64_t when_ns, absl::AnyInvocable<void()> fn) {
   auto cb = internal::make_ref<internal::CallbackState>(std::move(fn));
   cb->seq = ++callback_ids_;
   cb->when_ns = when_ns;
@@ -88,7 +106,7 @@ TimerHandle EventLoop::call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn
 }
 
 void EventLoop::arm_timer(internal::TimerFuture* f) {
-  check_open();
+  check_open("arm_timer");
   f->seq_ = ++callback_ids_;
   push_timer(f, f->when_ns_, f->seq_);
 }
@@ -199,10 +217,11 @@ void EventLoop::run_once() {
 }
 
 void EventLoop::run_forever() {
-  check_open();
+  check_open("run_forever");
   if (running_) throw RuntimeError("This event loop is already running");
   if (t_running_loop) throw RuntimeError("Cannot run the event loop while another loop is running");
   internal::RunningLoopScope scope(this);
+  owner_thread_ = std::this_thread::get_id();
   running_ = true;
   struct Reset {
     EventLoop* loop;
@@ -272,7 +291,7 @@ void EventLoop::drop_scheduled() {
 }
 
 void EventLoop::register_task(internal::TaskBase* task) {
-  check_open();
+  // create_task has checked that the loop is open and on this thread.
   task->id_ = ++task_ids_;
   task->add_ref();  // the registry's reference, dropped when the task is done
   task->pending_prev_ = pending_tail_;
@@ -313,6 +332,7 @@ void EventLoop::unregister_live(internal::TaskBase* task) {
 }
 
 size_t EventLoop::kill_group(uint16_t group) {
+  check_thread("kill_group");
   if (group == 0) throw ValueError("kill_group: group 0 holds every task outside a group");
   std::vector<internal::Ref<internal::TaskBase>> victims;
   for (auto* t = pending_head_; t; t = t->pending_next_) {

@@ -18,6 +18,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,19 @@ struct ExceptionContext {
   std::string task_name;  // empty when no task is involved
 };
 
+namespace internal {
+// The loop running on this thread (null if none): the one thread-local (STYLE.md). constinit, so
+// reading it from another translation unit needs no TLS wrapper call.
+extern constinit thread_local EventLoop* t_running_loop;
+}  // namespace internal
+
+// Thread contract: a loop is used from the thread that runs it; call_soon_threadsafe is the one
+// way in from another thread. While the loop runs, a call from another thread to call_soon,
+// call_later, call_at, create_task, create_future, run_until_complete, run_forever, kill_group,
+// EpollLoop's add/remove_reader/writer, or to set_result / set_exception / cancel /
+// add_done_callback of its futures and tasks raises RuntimeError naming both threads and changes
+// nothing. stop() and the accessors are not checked (as in asyncio, stop another thread's loop
+// with call_soon_threadsafe). While the loop is not running, whoever holds it may use it.
 class EventLoop {
  public:
   using ExceptionHandler = absl::AnyInvocable<void(EventLoop&, const ExceptionContext&)>;
@@ -161,6 +175,15 @@ class EventLoop {
   void set_observer(LoopObserver* observer) { observer_ = observer; }
   LoopObserver* observer() const { return observer_; }
 
+  // RuntimeError if the loop is running on another thread than the caller's (see the thread
+  // contract above). `object` and `method` name the call in the message. One predictable branch
+  // on the hot path: a flag of the loop, then a thread-local compare.
+  void check_thread(const char* method, const char* object = "EventLoop") const {
+    if (running_ && internal::t_running_loop != this) [[unlikely]] {
+      throw_wrong_thread(object, method);
+    }
+  }
+
   // ---- Internal scheduling API, for awaiters and primitives. ----
   // Queues `r` to run with `h`; `resource` tags what made it ready (DESIGN.md §5).
   void schedule(internal::Runnable* r, std::coroutine_handle<> h = {}, uint64_t resource = 0);
@@ -189,6 +212,15 @@ class EventLoop {
   // Called by close() before tasks are destroyed; worlds release their own resources here:
   // stop their threads, close every fd they handed out, drop protocols without calling them.
   virtual void on_close() {}
+  // RuntimeError if closed ("Event loop is closed") or used from another thread (check_thread).
+  void check_open(const char* method) const {
+    if (closed_) [[unlikely]] throw_closed();
+    check_thread(method);
+  }
+  // What the wrong-thread error advises (the simulated world has no threads to hand work to).
+  virtual const char* cross_thread_advice() const {
+    return "only call_soon_threadsafe may be called from another thread";
+  }
   bool fifo_ = true;
 
  private:
@@ -216,9 +248,11 @@ class EventLoop {
   static void set_in_heap(internal::Runnable* timer, bool in_heap);
   void pop_timer();
   void compact_timers();
-  void check_open() const;
   // close(): releases every ready entry and timer without running it.
   void drop_scheduled();
+  TimerHandle push_callback_timer(int64_t when_ns, absl::AnyInvocable<void()> fn);
+  [[noreturn]] static void throw_closed();
+  [[noreturn]] void throw_wrong_thread(const char* object, const char* method) const;
 
   std::deque<ReadyEntry> ready_;
   std::vector<TimerEntry> timers_;
@@ -240,6 +274,7 @@ class EventLoop {
   bool running_ = false;
   bool stopping_ = false;
   bool closed_ = false;
+  std::thread::id owner_thread_;  // the thread running the loop (set by run_forever)
 };
 
 // The loop running on this thread. Throws RuntimeError("no running event loop") outside one.

@@ -1,7 +1,9 @@
 // weft::Future<T>: asyncio.Future. A shared handle to a result that is set once; awaiting it from
 // a task suspends the task until it is done. Done callbacks are scheduled with call_soon, in the
 // order they were added. set_result / set_exception on a done future throw InvalidStateError.
-// Cancelling a task that awaits a future cancels the future.
+// Cancelling a task that awaits a future cancels the future. Thread: only the thread running
+// the future's loop may set, cancel or watch it while the loop runs (RuntimeError otherwise;
+// hand the work over with call_soon_threadsafe).
 #ifndef WEFT_RUNTIME_FUTURE_H_
 #define WEFT_RUNTIME_FUTURE_H_
 
@@ -92,7 +94,10 @@ class Future {
   bool done() const { return state_->done(); }
   bool cancelled() const { return state_->cancelled(); }
   // Cancels a pending future and schedules its callbacks; false if already done.
-  bool cancel(std::string msg = {}) { return state_->cancel(std::move(msg)); }
+  bool cancel(std::string msg = {}) {
+    state_->loop()->check_thread("cancel", "Future");
+    return state_->cancel(std::move(msg));
+  }
 
   // The value (a reference into the shared state; void for Future<void>). Throws the stored
   // exception, CancelledError if cancelled, InvalidStateError if pending.
@@ -105,6 +110,7 @@ class Future {
   template <class U = T>
     requires(!std::is_void_v<T>)
   void set_result(U&& v) {
+    state_->loop()->check_thread("set_result", "Future");
     state_->throw_if_done("set_result");
     state_->slot.set(std::forward<U>(v));
     state_->mark_finished();
@@ -112,19 +118,24 @@ class Future {
   void set_result()
     requires std::is_void_v<T>
   {
+    state_->loop()->check_thread("set_result", "Future");
     state_->throw_if_done("set_result");
     state_->slot.set();
     state_->mark_finished();
   }
-  void set_exception(std::exception_ptr e) { state_->set_exception(std::move(e)); }
+  void set_exception(std::exception_ptr e) {
+    state_->loop()->check_thread("set_exception", "Future");
+    state_->set_exception(std::move(e));
+  }
   template <class E>
     requires(!std::is_same_v<std::decay_t<E>, std::exception_ptr>)
   void set_exception(E&& e) {
-    state_->set_exception(std::make_exception_ptr(std::forward<E>(e)));
+    set_exception(std::make_exception_ptr(std::forward<E>(e)));
   }
 
   // `fn(future)` is scheduled with call_soon once the future is done (at once if it is).
   void add_done_callback(absl::AnyInvocable<void(Future<T>)> fn) {
+    state_->loop()->check_thread("add_done_callback", "Future");
     state_->add_done_callback_with_future([fn = std::move(fn)](internal::FutureCore& f) mutable {
       fn(Future<T>(internal::Ref<internal::FutureState<T>>(static_cast<internal::FutureState<T>*>(&f))));
     });
@@ -148,7 +159,7 @@ class Future {
 
 template <class T>
 Future<T> EventLoop::create_future() {
-  check_open();
+  check_open("create_future");
   return Future<T>(*this);
 }
 

@@ -69,7 +69,10 @@ class AnyTask {
   bool done() const { return task_->done(); }
   bool cancelled() const { return task_->cancelled(); }
   // Requests cancellation (asyncio Task.cancel); false if the task is already done.
-  bool cancel(std::string msg = {}) { return task_->cancel(std::move(msg)); }
+  bool cancel(std::string msg = {}) {
+    if (EventLoop* loop = task_->loop()) loop->check_thread("cancel", "Task");
+    return task_->cancel(std::move(msg));
+  }
   // Number of pending cancellation requests (asyncio Task.cancelling / uncancel).
   int cancelling() const { return task_->cancelling(); }
   int uncancel() { return task_->uncancel(); }
@@ -80,6 +83,7 @@ class AnyTask {
   std::exception_ptr exception() { return task_->exception(); }
   // `fn(task)` is scheduled with call_soon once the task is done.
   void add_done_callback(absl::AnyInvocable<void(AnyTask)> fn) {
+    if (EventLoop* loop = task_->loop()) loop->check_thread("add_done_callback", "Task");
     task_->add_done_callback_with_future([fn = std::move(fn)](internal::FutureCore& f) mutable {
       fn(AnyTask(static_cast<internal::TaskBase*>(&f)));
     });
@@ -142,7 +146,7 @@ class TaskHandle : public AnyTask {
 
 template <class T>
 TaskHandle<T> EventLoop::create_task(Task<T> coro, std::string name) {
-  check_open();
+  check_open("create_task");
   if (!coro.valid() || coro.awaited()) internal::throw_task_reused("create_task", coro.valid());
   auto h = coro.release();
   auto* state = new internal::TaskState<T>(this, h, std::move(name));
@@ -159,7 +163,7 @@ T EventLoop::run_until_complete(Task<T> main) {
 
 template <class T>
 T EventLoop::run_until_complete(TaskHandle<T> main) {
-  check_open();
+  check_open("run_until_complete");
   if (!main.done()) {
     internal::StopWhenDone stopper(this);
     main.core()->link(&stopper);

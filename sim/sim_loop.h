@@ -90,6 +90,9 @@ class SimLoop final : public EventLoop {
   void poll(int64_t timeout_ns) override;
   size_t pick_ready() override;
   void on_close() override;
+  const char* cross_thread_advice() const override {
+    return "the simulated world has no threads: do the work in a task or callback of the loop";
+  }
 
  private:
   class Digest;

@@ -162,7 +162,7 @@ void EpollLoop::update(int fd, Watch& w) {
 }
 
 void EpollLoop::add_reader(int fd, absl::AnyInvocable<void()> fn) {
-  if (is_closed()) throw RuntimeError("Event loop is closed");
+  check_open("add_reader");
   Watch& w = watches_[fd];
   if (w.reader) w.reader->deactivate();
   w.reader = internal::make_ref<FdCallback>(std::move(fn));
@@ -170,6 +170,7 @@ void EpollLoop::add_reader(int fd, absl::AnyInvocable<void()> fn) {
 }
 
 bool EpollLoop::remove_reader(int fd) {
+  check_thread("remove_reader");
   auto it = watches_.find(fd);
   if (it == watches_.end() || !it->second.reader) return false;
   it->second.reader->deactivate();
@@ -180,7 +181,7 @@ bool EpollLoop::remove_reader(int fd) {
 }
 
 void EpollLoop::add_writer(int fd, absl::AnyInvocable<void()> fn) {
-  if (is_closed()) throw RuntimeError("Event loop is closed");
+  check_open("add_writer");
   Watch& w = watches_[fd];
   if (w.writer) w.writer->deactivate();
   w.writer = internal::make_ref<FdCallback>(std::move(fn));
@@ -188,6 +189,7 @@ void EpollLoop::add_writer(int fd, absl::AnyInvocable<void()> fn) {
 }
 
 bool EpollLoop::remove_writer(int fd) {
+  check_thread("remove_writer");
   auto it = watches_.find(fd);
   if (it == watches_.end() || !it->second.writer) return false;
   it->second.writer->deactivate();

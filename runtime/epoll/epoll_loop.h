@@ -31,7 +31,8 @@ class EpollLoop final : public EventLoop {
   Random& random() override { return random_; }
 
   // Runs `fn` on every iteration while `fd` is readable (or hung up / in error). Replaces an
-  // earlier reader of the same fd.
+  // earlier reader of the same fd. These four are loop-thread only, as every method but
+  // call_soon_threadsafe (RuntimeError from another thread while the loop runs).
   void add_reader(int fd, absl::AnyInvocable<void()> fn);
   // False if no reader was registered.
   bool remove_reader(int fd);
