@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "runtime/errors.h"
 #include "runtime/io/os_error.h"
@@ -20,8 +21,11 @@
 namespace weft::sim::net_internal {
 namespace {
 
-[[noreturn]] void throw_gai(int rc, std::string_view host) {
-  throw OSError(rc, absl::StrCat("[Errno ", rc, "] ", gai_strerror(rc), ": ", std::string(host)));
+// socket.gaierror's text ("[Errno -2] Name or service not known"), the name asked for, and
+// `hint`: what the simulated network does have.
+[[noreturn]] void throw_gai(int rc, std::string_view host, std::string_view hint) {
+  throw OSError(rc, absl::StrCat("[Errno ", rc, "] ", gai_strerror(rc), ": '", std::string(host),
+                                 "' (", std::string(hint), ")"));
 }
 
 std::string auto_address(HostId id, int family) {
@@ -130,6 +134,18 @@ std::optional<HostId> Fabric::find_host(std::string_view name_or_address) const 
   return std::nullopt;
 }
 
+std::string Fabric::known_hosts() const {
+  // In host-id order (the order they were added), so the text is the same on every run.
+  constexpr size_t kMost = 16;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < hosts_.size() && i < kMost; ++i) names.push_back(hosts_[i].name);
+  std::string out = absl::StrCat("the simulated network has no such host; its hosts are ",
+                                 absl::StrJoin(names, ", "));
+  if (hosts_.size() > kMost) absl::StrAppend(&out, " and ", hosts_.size() - kMost, " more");
+  absl::StrAppend(&out, ", plus localhost and numeric addresses");
+  return out;
+}
+
 std::vector<AddrInfo> Fabric::resolve(std::string_view name, int port, int family, int socktype,
                                       int flags) const {
   std::vector<std::string> candidates;
@@ -145,7 +161,7 @@ std::vector<AddrInfo> Fabric::resolve(std::string_view name, int port, int famil
   } else if (auto it = by_name_.find(std::string(name)); it != by_name_.end()) {
     candidates = hosts_[it->second].addresses;
   } else {
-    throw_gai(EAI_NONAME, name);
+    throw_gai(EAI_NONAME, name, known_hosts());
   }
   std::vector<AddrInfo> out;
   for (const auto& a : candidates) {
@@ -160,7 +176,11 @@ std::vector<AddrInfo> Fabric::resolve(std::string_view name, int port, int famil
     info.address = SocketAddress{fam, a, port};
     out.push_back(std::move(info));
   }
-  if (out.empty()) throw_gai(numeric ? EAI_ADDRFAMILY : EAI_NODATA, name);
+  if (out.empty()) {
+    throw_gai(numeric ? EAI_ADDRFAMILY : EAI_NODATA, name,
+              absl::StrCat("it has ", absl::StrJoin(candidates, ", "), "; asked for ",
+                           family == AF_INET ? "AF_INET" : "AF_INET6"));
+  }
   return out;
 }
 

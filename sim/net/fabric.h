@@ -300,6 +300,8 @@ class Fabric {
   const Host& host(HostId id) const;
   size_t host_count() const { return hosts_.size(); }
   std::optional<HostId> find_host(std::string_view name_or_address) const;
+  // For resolution errors: the host names that exist (the first 16, in the order they came).
+  std::string known_hosts() const;
   std::vector<AddrInfo> resolve(std::string_view name, int port, int family, int socktype,
                                 int flags) const;
   // The host an address reaches from `from` (loopback and wildcard: `from` itself).

@@ -3,6 +3,7 @@
 // default handler's one line per kind with a count, and the simulated resolver's error.
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include <memory>
@@ -17,6 +18,7 @@
 #include "runtime/io/streams.h"
 #include "runtime/weft.h"
 #include "sim/net/network.h"
+#include "sim/node.h"
 #include "tests/testing/worlds.h"
 
 namespace weft {
@@ -195,6 +197,45 @@ TYPED_TEST(StreamMessagesTest, DefaultHandlerPrintsOneLinePerKindPlusACount) {
                  "weft: Unhandled exception in client_connected_cb: weft::ConnectionResetError "
                  "(and 39 more like it)"}))
       << err;
+}
+
+// Item 15: the simulated resolver says which hosts exist.
+TEST(StreamMessagesSimTest, UnknownHostNamesTheHostsThatExist) {
+  auto body = []() -> Task<std::pair<int, std::string>> {
+    sim::Node server("server", {"10.0.0.10"});
+    sim::Node client("client0", {"10.0.0.11"});
+    try {
+      auto connect = open_connection("no-such-host", 7);
+      co_await std::move(connect);
+    } catch (const OSError& e) {
+      co_return std::make_pair(e.err(), std::string(e.what()));
+    }
+    co_return std::make_pair(0, std::string("no error"));
+  };
+  EXPECT_EQ(testing::SimWorld::run(body()),
+            (std::pair<int, std::string>{
+                EAI_NONAME,
+                "[Errno -2] Name or service not known: 'no-such-host' (the simulated network has "
+                "no such host; its hosts are default, server, client0, plus localhost and numeric "
+                "addresses)"}));
+}
+
+TEST(StreamMessagesSimTest, HostWithoutTheAskedFamilySaysWhatItHas) {
+  auto body = []() -> Task<std::string> {
+    sim::Node server("server", {"10.0.0.10"});
+    try {
+      StreamOptions v6;
+      v6.family = AF_INET6;
+      auto connect = open_connection("server", 7, v6);
+      co_await std::move(connect);
+    } catch (const OSError& e) {
+      co_return e.what();
+    }
+    co_return "no error";
+  };
+  EXPECT_EQ(testing::SimWorld::run(body()),
+            "[Errno -5] No address associated with hostname: 'server' (it has 10.0.0.10; asked "
+            "for AF_INET6)");
 }
 
 }  // namespace
