@@ -24,20 +24,7 @@ using Reader = std::shared_ptr<StreamReader>;
 using Writer = std::shared_ptr<StreamWriter>;
 
 template <class W>
-class CloseTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if constexpr (!W::kSimulated) fds_before_ = testing::count_open_fds();
-  }
-  void TearDown() override {
-    if constexpr (!W::kSimulated) {
-      EXPECT_EQ(testing::count_open_fds(), fds_before_) << testing::list_open_fds();
-    }
-  }
-
- private:
-  int fds_before_ = 0;
-};
+class CloseTest : public testing::WorldFdCheckedTest<W> {};
 TYPED_TEST_SUITE(CloseTest, testing::Worlds, testing::WorldNames);
 
 struct Probe {

@@ -29,6 +29,22 @@ class FdCheckedTest : public ::testing::Test {
   std::string before_list_;
 };
 
+// The same check for a typed test over the two worlds (tests/testing/worlds.h): fds are counted
+// on the real loop only; the simulated world opens none.
+template <class W>
+class WorldFdCheckedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if constexpr (!W::kSimulated) before_ = count_open_fds();
+  }
+  void TearDown() override {
+    if constexpr (!W::kSimulated) EXPECT_EQ(count_open_fds(), before_) << list_open_fds();
+  }
+
+ private:
+  int before_ = 0;
+};
+
 }  // namespace weft::testing
 
 #endif  // WEFT_TESTS_IO_FD_CHECK_H_

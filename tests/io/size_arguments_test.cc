@@ -22,20 +22,7 @@ namespace weft {
 namespace {
 
 template <class W>
-class SizeArgumentsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if constexpr (!W::kSimulated) fds_before_ = testing::count_open_fds();
-  }
-  void TearDown() override {
-    if constexpr (!W::kSimulated) {
-      EXPECT_EQ(testing::count_open_fds(), fds_before_) << testing::list_open_fds();
-    }
-  }
-
- private:
-  int fds_before_ = 0;
-};
+class SizeArgumentsTest : public testing::WorldFdCheckedTest<W> {};
 TYPED_TEST_SUITE(SizeArgumentsTest, testing::Worlds, testing::WorldNames);
 
 using Log = std::vector<std::string>;

@@ -27,22 +27,16 @@ using sim::testing::Argv;
 using sim::testing::pipes;
 
 template <class W>
-class SubprocessWorldsTest : public ::testing::Test {
+class SubprocessWorldsTest : public testing::WorldFdCheckedTest<W> {
  protected:
-  void SetUp() override {
-    if constexpr (!W::kSimulated) fds_before_ = testing::count_open_fds();
-  }
-  // On the real loop: no child left unreaped (a zombie), no fd left open.
+  // On the real loop: no child left unreaped (a zombie), and (the base) no fd left open.
   void TearDown() override {
     if constexpr (!W::kSimulated) {
       EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
       EXPECT_EQ(errno, ECHILD);
-      EXPECT_EQ(testing::count_open_fds(), fds_before_) << testing::list_open_fds();
     }
+    testing::WorldFdCheckedTest<W>::TearDown();
   }
-
- private:
-  int fds_before_ = 0;
 };
 TYPED_TEST_SUITE(SubprocessWorldsTest, testing::Worlds, testing::WorldNames);
 
