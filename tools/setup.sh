@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  bazel-bootstrap bazel-platforms g++ clang-14 libclang-rt-14-dev
+  bazel-bootstrap bazel-platforms clang-14 libclang-rt-14-dev llvm-14 g++
   libabsl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libxxhash-dev zlib1g-dev
   socat netcat-openbsd procps
