@@ -39,7 +39,9 @@ Task<std::pair<std::string, int>> with_socat(std::string host) {
   SubprocessOptions opts;
   opts.stdin_mode = PIPE;
   opts.stdout_mode = PIPE;
-  std::vector<std::string> argv = {"socat", "-", target};
+  // -t30: after its stdin ends socat waits this long for the echoes (default 0.5 s, which a
+  // busy machine can exceed); it exits as soon as the server closes, so a normal run is fast.
+  std::vector<std::string> argv = {"socat", "-t30", "-", target};
   auto socat = co_await create_subprocess_exec(argv, opts);
   auto [out, err] = co_await socat->communicate("one\ntwo\nthree\n");
   int rc = co_await socat->wait();
