@@ -380,6 +380,10 @@ std::string EventLoop::dump_tasks() const {
   return out;
 }
 
+void EventLoop::set_world_hooks(WorldHooks) {
+  throw RuntimeError("this event loop has no world services to hook");
+}
+
 void EventLoop::call_exception_handler(const ExceptionContext& context) {
   if (handler_) {
     try {

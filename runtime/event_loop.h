@@ -31,6 +31,7 @@
 #include "runtime/observer.h"
 #include "runtime/random.h"
 #include "runtime/source_location.h"
+#include "runtime/world.h"
 
 namespace weft {
 
@@ -163,10 +164,16 @@ class EventLoop {
   };
 
   // World services (DESIGN.md §3): what differs between the worlds beyond the clock and the
-  // schedule. Each is an interface both worlds implement; null where a world lacks it.
+  // schedule. Each is an interface both worlds implement; null where a world lacks it and once
+  // the loop is closed. A world makes its own service on first use and passes it through the
+  // matching WorldHooks entry (runtime/world.h), which may wrap or replace it.
   virtual NetworkService* network_service() { return nullptr; }
   virtual ProcessService* process_service() { return nullptr; }
   virtual ExecutorService* executor_service() { return nullptr; }
+  // Hooks for the services (runtime/world.h). RuntimeError once any service has been made, or
+  // when the loop is running or closed: a run sees one world from start to end. The base loop
+  // has no services and refuses hooks.
+  virtual void set_world_hooks(WorldHooks hooks);
   // asyncio's shutdown_default_executor: waits for the default executor's jobs and stops it.
   // weft::run and sim::run call it after main. No-op where there is no executor.
   virtual void shutdown_default_executor() {}

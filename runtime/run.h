@@ -18,6 +18,8 @@ namespace weft {
 struct RunOptions {
   // Replaces the default exception handler (one line to stderr) for this run.
   EventLoop::ExceptionHandler exception_handler;
+  // Wrap or replace the real world's network, processes and executor (runtime/world.h).
+  WorldHooks world;
 };
 
 template <class T>
@@ -25,7 +27,7 @@ T run(Task<T> main, RunOptions options = {}) {
   if (running_loop_or_null()) {
     throw RuntimeError("weft::run() cannot be called from a running event loop");
   }
-  EpollLoop loop;
+  EpollLoop loop(std::move(options.world));
   if (options.exception_handler) loop.set_exception_handler(std::move(options.exception_handler));
   struct Shutdown {
     EpollLoop& loop;

@@ -107,7 +107,13 @@ SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
       source_(source ? std::move(source) : std::make_unique<PrngChoiceSource>(config.seed)),
       strategy_(make_strategy(config.strategy)),
       digest_observer_(std::make_unique<Digest>(this)),
-      hash_(XXH3_createState()) {
+      hash_(XXH3_createState()),
+      services_({
+          .network = [this] { return std::shared_ptr<NetworkService>(network_ptr()); },
+          .processes = [this] { return std::shared_ptr<ProcessService>(processes_ptr()); },
+          .executor = [this] { return std::shared_ptr<ExecutorService>(executor_ptr()); },
+      }) {
+  services_.set_hooks(config_.world);
   XXH3_64bits_reset_withSeed(hash_, 0);
   fifo_ = !strategy_->reorders();
   set_observer(digest_observer_.get());
@@ -121,31 +127,45 @@ SimLoop::~SimLoop() {
 
 void SimLoop::count_step() { ++steps_; }
 
-Network& SimLoop::network() {
-  if (!network_) network_ = std::make_unique<Network>(*this);
-  return *network_;
+const std::shared_ptr<Network>& SimLoop::network_ptr() {
+  if (!network_) network_ = std::make_shared<Network>(*this);
+  return network_;
 }
-ProcessTable& SimLoop::processes() {
-  if (!processes_) processes_ = std::make_unique<ProcessTable>(*this);
-  return *processes_;
+const std::shared_ptr<ProcessTable>& SimLoop::processes_ptr() {
+  if (!processes_) processes_ = std::make_shared<ProcessTable>(*this);
+  return processes_;
 }
-SimExecutor& SimLoop::executor() {
-  if (!executor_) executor_ = std::make_unique<SimExecutor>(*this);
-  return *executor_;
+const std::shared_ptr<SimExecutor>& SimLoop::executor_ptr() {
+  if (!executor_) executor_ = std::make_shared<SimExecutor>(*this);
+  return executor_;
 }
-NetworkService* SimLoop::network_service() { return &network(); }
-ProcessService* SimLoop::process_service() { return &processes(); }
-ExecutorService* SimLoop::executor_service() { return &executor(); }
-void SimLoop::on_close() {
-  // What user code may still hold goes now, not when the loop is destroyed: close() releases
-  // everything it drops.
-  if (network_) network_->release_all();
-  if (processes_) processes_->release_all();
+Network& SimLoop::network() { return *network_ptr(); }
+ProcessTable& SimLoop::processes() { return *processes_ptr(); }
+SimExecutor& SimLoop::executor() { return *executor_ptr(); }
+
+NetworkService* SimLoop::network_service() {
+  return is_closed() ? nullptr : services_.network();
+}
+ProcessService* SimLoop::process_service() {
+  return is_closed() ? nullptr : services_.processes();
+}
+ExecutorService* SimLoop::executor_service() {
+  return is_closed() ? nullptr : services_.executor();
+}
+void SimLoop::set_world_hooks(WorldHooks hooks) {
+  if (is_running()) throw RuntimeError("set_world_hooks: the event loop is running");
+  services_.set_hooks(std::move(hooks));
 }
 
-void SimLoop::shutdown_default_executor() {
-  if (executor_) executor_->shutdown();
+void SimLoop::on_close() {
+  // What user code may still hold goes now, not when the loop is destroyed: close() releases
+  // everything it drops. The services in use last: a decorator may hold the world's own.
+  if (network_) network_->release_all();
+  if (processes_) processes_->release_all();
+  services_.close();
 }
+
+void SimLoop::shutdown_default_executor() { services_.shutdown_executor(); }
 
 uint16_t SimLoop::new_group() {
   if (groups_ == UINT16_MAX) throw RuntimeError("SimLoop: more than 65535 task groups");

@@ -17,6 +17,8 @@
 
 #include "absl/container/btree_map.h"
 #include "runtime/event_loop.h"
+#include "runtime/io/internal/world_services.h"
+#include "runtime/world.h"
 #include "runtime/source_location.h"
 #include "sim/choice_source.h"
 #include "sim/strategy.h"
@@ -38,6 +40,9 @@ struct SimConfig {
   // Stop with RuntimeError after this many steps (0: no limit) — catches livelocks. Signed, so
   // that a negative value is refused rather than wrapping to "no limit in practice".
   int64_t max_steps = 0;
+  // Wrap or replace the simulated world's network, processes and executor (runtime/world.h).
+  // The topology API (network().add_host, partitions, ...) stays the simulated Network's.
+  WorldHooks world;
 };
 
 // One recorded choice, for replay and for reading a run.
@@ -77,6 +82,7 @@ class SimLoop final : public EventLoop {
   NetworkService* network_service() override;
   ProcessService* process_service() override;
   ExecutorService* executor_service() override;
+  void set_world_hooks(WorldHooks hooks) override;
   void shutdown_default_executor() override;
 
   // A fresh task group (see EventLoop::kill_group) for a simulated node; never 0.
@@ -106,6 +112,9 @@ class SimLoop final : public EventLoop {
     SimLoop* loop_;
   };
   class View;
+  const std::shared_ptr<Network>& network_ptr();
+  const std::shared_ptr<ProcessTable>& processes_ptr();
+  const std::shared_ptr<SimExecutor>& executor_ptr();
   void hash_event(uint8_t type, uint64_t a, uint64_t b);
   void count_step();
 
@@ -122,10 +131,13 @@ class SimLoop final : public EventLoop {
   absl::btree_map<std::string, bool> buggify_sites_;
   std::thread::id owner_ = std::this_thread::get_id();
   uint16_t groups_ = 0;
-  // Declared last: destroyed first, after close() has dropped every queued callback.
-  std::unique_ptr<Network> network_;
-  std::unique_ptr<ProcessTable> processes_;
-  std::unique_ptr<SimExecutor> executor_;
+  // Declared last: destroyed first, after close() has dropped every queued callback. The
+  // world's own services (the loop keeps them for their sim APIs and for close() even when a
+  // hook replaced them), then the services in use.
+  std::shared_ptr<Network> network_;
+  std::shared_ptr<ProcessTable> processes_;
+  std::shared_ptr<SimExecutor> executor_;
+  io_internal::WorldServices services_;
 };
 
 // The running loop as a SimLoop; RuntimeError when no loop runs or it is not simulated.

@@ -67,7 +67,17 @@ void EpollLoop::untrack(Resource* r) noexcept {
   r->prev_ = r->next_ = nullptr;
 }
 
-EpollLoop::EpollLoop() {
+EpollLoop::EpollLoop(WorldHooks hooks)
+    : services_({
+          .network = [this] { return std::make_shared<EpollNetwork>(*this); },
+          .processes =
+              [this] {
+                own_processes_ = std::make_shared<EpollProcessService>(*this);
+                return own_processes_;
+              },
+          .executor = [this] { return std::make_shared<ThreadPoolExecutor>(*this); },
+      }) {
+  services_.set_hooks(std::move(hooks));
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) fail("epoll_create1");
   wakefd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -88,35 +98,28 @@ EpollLoop::~EpollLoop() {
 }
 
 NetworkService* EpollLoop::network_service() {
-  if (is_closed()) return nullptr;
-  if (!network_) network_ = std::make_unique<EpollNetwork>(*this);
-  return network_.get();
+  return is_closed() ? nullptr : services_.network();
 }
 
 ProcessService* EpollLoop::process_service() {
-  if (is_closed()) return nullptr;
-  if (!processes_) processes_ = std::make_unique<EpollProcessService>(*this);
-  return processes_.get();
+  return is_closed() ? nullptr : services_.processes();
 }
 
 ExecutorService* EpollLoop::executor_service() {
-  if (is_closed()) return nullptr;
-  if (!executor_) {
-    executor_ = std::make_unique<ThreadPoolExecutor>(*this);
-    if (executor_shut_down_) executor_->shutdown();
-  }
-  return executor_.get();
+  return is_closed() ? nullptr : services_.executor();
 }
 
-void EpollLoop::shutdown_default_executor() {
-  executor_shut_down_ = true;
-  if (executor_) executor_->shutdown();
+void EpollLoop::set_world_hooks(WorldHooks hooks) {
+  if (is_running()) throw RuntimeError("set_world_hooks: the event loop is running");
+  services_.set_hooks(std::move(hooks));
 }
+
+void EpollLoop::shutdown_default_executor() { services_.shutdown_executor(); }
 
 void EpollLoop::on_close() {
   // Children first (their reapers may use the loop), then the pool (its completions go through
   // threadsafe_, dropped below), then every fd watch, then the fds user code may still hold.
-  if (processes_) processes_->close();
+  if (own_processes_) own_processes_->close();
   shutdown_default_executor();
   for (auto& [fd, w] : watches_) {
     if (w.reader) w.reader->deactivate();
@@ -130,8 +133,12 @@ void EpollLoop::on_close() {
     untrack(r);
     r->abandon();
   }
-  std::lock_guard lock(mu_);
-  threadsafe_.clear();
+  {
+    std::lock_guard lock(mu_);
+    threadsafe_.clear();
+  }
+  // Last: a decorator may hold the world's own services, released above.
+  services_.close();
 }
 
 int64_t EpollLoop::now_ns() const {

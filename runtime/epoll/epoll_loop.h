@@ -14,6 +14,8 @@
 #include "absl/functional/any_invocable.h"
 #include "runtime/event_loop.h"
 #include "runtime/internal/prng.h"
+#include "runtime/io/internal/world_services.h"
+#include "runtime/world.h"
 
 namespace weft {
 
@@ -23,7 +25,8 @@ class EpollProcessService;
 
 class EpollLoop final : public EventLoop {
  public:
-  EpollLoop();
+  // `hooks` wrap or replace the real world's services (runtime/world.h).
+  explicit EpollLoop(WorldHooks hooks = {});
   ~EpollLoop() override;
 
   // Safe from any thread: queues `fn` and wakes the loop.
@@ -77,6 +80,7 @@ class EpollLoop final : public EventLoop {
   NetworkService* network_service() override;
   ProcessService* process_service() override;
   ExecutorService* executor_service() override;
+  void set_world_hooks(WorldHooks hooks) override;
   // Waits for every executor job to finish and stops the pool; later run_in_executor calls
   // raise RuntimeError.
   void shutdown_default_executor() override;
@@ -114,10 +118,10 @@ class EpollLoop final : public EventLoop {
   std::vector<absl::AnyInvocable<void()>> threadsafe_;  // guarded by mu_
   absl::flat_hash_map<int, Watch> watches_;
   OsRandom random_;
-  std::unique_ptr<ThreadPoolExecutor> executor_;
-  bool executor_shut_down_ = false;
-  std::unique_ptr<EpollNetwork> network_;
-  std::unique_ptr<EpollProcessService> processes_;
+  // The world's own child processes (killed and reaped by close() even when a hook replaced
+  // or wrapped them), and the services in use.
+  std::shared_ptr<EpollProcessService> own_processes_;
+  io_internal::WorldServices services_;
   Resource* resources_ = nullptr;  // every live Resource, newest first
 };
 

@@ -24,6 +24,11 @@ struct RealWorld {
   static T run(Task<T> main) {
     return weft::run(std::move(main));
   }
+  // With the world's services hooked (runtime/world.h).
+  template <class T>
+  static T run(Task<T> main, WorldHooks hooks) {
+    return weft::run(std::move(main), {.world = std::move(hooks)});
+  }
 };
 
 struct SimWorld {
@@ -37,6 +42,10 @@ struct SimWorld {
     } else {
       return std::move(result.value());
     }
+  }
+  template <class T>
+  static T run(Task<T> main, WorldHooks hooks) {
+    return run(std::move(main), sim::SimConfig{.world = std::move(hooks)});
   }
 };
 

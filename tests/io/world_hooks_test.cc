@@ -1,0 +1,284 @@
+// WorldHooks (runtime/world.h) on both loops: a decorator sees every call that crosses the
+// network and executor seams while the program runs unchanged, a stand-in replaces the network
+// entirely (a scripted peer, as a replayer would feed recorded bytes back), and misuse of the
+// hooks is refused with a clear RuntimeError.
+#include <gmock/gmock.h>
+#include <netdb.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/io/executor.h"
+#include "runtime/io/executor_service.h"
+#include "runtime/io/network_service.h"
+#include "runtime/io/streams.h"
+#include "runtime/weft.h"
+#include "runtime/world.h"
+#include "tests/testing/worlds.h"
+
+namespace weft {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Log = std::vector<std::string>;
+
+// Counts and logs what crosses the network seam, then forwards to the world's own network.
+class CountingNetwork final : public NetworkService {
+ public:
+  CountingNetwork(std::shared_ptr<NetworkService> inner, std::shared_ptr<Log> log)
+      : inner_(std::move(inner)), log_(std::move(log)) {}
+
+  Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family, int socktype,
+                                          int flags) override {
+    log_->push_back("getaddrinfo " + host);
+    return inner_->getaddrinfo(std::move(host), port, family, socktype, flags);
+  }
+  Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory, std::string host,
+                                                     int port,
+                                                     ConnectionOptions options) override {
+    log_->push_back("create_connection " + host);
+    return inner_->create_connection(std::move(factory), std::move(host), port,
+                                     std::move(options));
+  }
+  Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host,
+                                              int port, ServerOptions options) override {
+    log_->push_back("create_server " + host);
+    return inner_->create_server(std::move(factory), std::move(host), port, options);
+  }
+  Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
+      DatagramProtocolFactory factory, DatagramOptions options) override {
+    log_->push_back("create_datagram_endpoint");
+    return inner_->create_datagram_endpoint(std::move(factory), std::move(options));
+  }
+
+ private:
+  std::shared_ptr<NetworkService> inner_;
+  std::shared_ptr<Log> log_;
+};
+
+// Counts submits, forwards everything to the world's own executor.
+class CountingExecutor final : public ExecutorService {
+ public:
+  CountingExecutor(std::shared_ptr<ExecutorService> inner, std::shared_ptr<Log> log)
+      : inner_(std::move(inner)), log_(std::move(log)) {}
+  void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) override {
+    log_->push_back("submit");
+    inner_->submit(std::move(work), std::move(done));
+  }
+  void set_max_workers(int n) override { inner_->set_max_workers(n); }
+  size_t max_workers() const override { return inner_->max_workers(); }
+  void shutdown() override {
+    log_->push_back("shutdown");
+    inner_->shutdown();
+  }
+
+ private:
+  std::shared_ptr<ExecutorService> inner_;
+  std::shared_ptr<Log> log_;
+};
+
+WorldHooks counting_hooks(std::shared_ptr<Log> log) {
+  WorldHooks hooks;
+  hooks.network = [log](std::shared_ptr<NetworkService> real) -> std::shared_ptr<NetworkService> {
+    return std::make_shared<CountingNetwork>(std::move(real), log);
+  };
+  hooks.executor = [log](std::shared_ptr<ExecutorService> real)
+      -> std::shared_ptr<ExecutorService> {
+    return std::make_shared<CountingExecutor>(std::move(real), log);
+  };
+  return hooks;
+}
+
+template <class W>
+class WorldHooksTest : public ::testing::Test {};
+TYPED_TEST_SUITE(WorldHooksTest, testing::Worlds, testing::WorldNames);
+
+Task<void> echo_line(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
+  Task<std::string> reading = reader->readline();
+  std::string line = co_await std::move(reading);
+  writer->write("echo " + line);
+  co_await writer->drain();
+  writer->close();
+}
+
+// The program runs unchanged through the decorator: an echo over loopback, a job on the
+// executor; the decorator saw each crossing once, in order, and the shutdown at the end.
+TYPED_TEST(WorldHooksTest, DecoratorSeesEveryCrossingAndTheProgramRunsUnchanged) {
+  auto log = std::make_shared<Log>();
+  auto body = []() -> Task<Log> {
+    Log out;
+    auto start = start_server(echo_line, "127.0.0.1", 0);
+    auto server = co_await std::move(start);
+    const int port = server->sockets().at(0).port;
+    auto connect = open_connection("127.0.0.1", port);
+    auto [reader, writer] = co_await std::move(connect);
+    writer->write("hi\n");
+    Task<std::string> reading = reader->readline();
+    out.push_back(co_await std::move(reading));
+    writer->close();
+    server->close();
+    co_await server->wait_closed();
+    auto job = run_in_executor([] { return 6 * 7; });
+    out.push_back(std::to_string(co_await std::move(job)));
+    co_return out;
+  };
+  Log out = TypeParam::run(body(), counting_hooks(log));
+  EXPECT_THAT(out, ElementsAre("echo hi\n", "42"));
+  EXPECT_THAT(*log, ElementsAre("create_server 127.0.0.1", "create_connection 127.0.0.1",
+                                "submit", "shutdown"));
+}
+
+// A transport whose peer is a script: the first write is answered with the next line of the
+// script, as a replayer answers with recorded bytes. Each delivery is its own loop callback,
+// so the protocol sees data on a later iteration, as from a real peer.
+class ScriptedTransport final : public Transport,
+                                public std::enable_shared_from_this<ScriptedTransport> {
+ public:
+  ScriptedTransport(std::vector<std::string> replies, std::shared_ptr<Log> written)
+      : replies_(std::move(replies)), written_(std::move(written)) {}
+
+  void start(std::shared_ptr<Protocol> protocol) {
+    protocol_ = std::move(protocol);
+    protocol_->connection_made(shared_from_this());
+  }
+  void write(std::string_view data) override {
+    if (closing_) return;
+    written_->push_back(std::string(data));
+    if (next_ < replies_.size()) {
+      get_running_loop().call_soon([self = shared_from_this(), reply = replies_[next_++]] {
+        if (!self->closing_) self->protocol_->data_received(reply);
+      });
+    } else if (next_ == replies_.size()) {
+      ++next_;
+      get_running_loop().call_soon([self = shared_from_this()] {
+        if (!self->closing_) self->protocol_->eof_received();
+      });
+    }
+  }
+  void close() override {
+    if (closing_) return;
+    closing_ = true;
+    get_running_loop().call_soon([self = shared_from_this()] {
+      auto protocol = std::move(self->protocol_);
+      protocol->connection_lost(nullptr);
+    });
+  }
+  bool is_closing() const override { return closing_; }
+  ExtraInfo get_extra_info(std::string_view name) const override {
+    if (name == "peername") return SocketAddress{.host = "scripted", .port = 1};
+    return {};
+  }
+  void pause_reading() override {}
+  void resume_reading() override {}
+  bool is_reading() const override { return !closing_; }
+  void write_eof() override {}
+  bool can_write_eof() const override { return false; }
+  void abort() override { close(); }
+  void set_write_buffer_limits(std::optional<long>, std::optional<long>) override {}
+  std::pair<size_t, size_t> get_write_buffer_limits() const override { return {0, 0}; }
+  size_t get_write_buffer_size() const override { return 0; }
+
+ private:
+  std::vector<std::string> replies_;
+  std::shared_ptr<Log> written_;
+  std::shared_ptr<Protocol> protocol_;
+  size_t next_ = 0;
+  bool closing_ = false;
+};
+
+// A network with one scripted peer: every connection gets the same script; nothing else exists.
+class ScriptedNetwork final : public NetworkService {
+ public:
+  ScriptedNetwork(std::vector<std::string> replies, std::shared_ptr<Log> written)
+      : replies_(std::move(replies)), written_(std::move(written)) {}
+  Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int, int, int, int) override {
+    throw OSError(EAI_NONAME, "scripted network: no resolver for " + host);
+  }
+  Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory, std::string host,
+                                                     int, ConnectionOptions) override {
+    written_->push_back("connect " + host);
+    auto transport = std::make_shared<ScriptedTransport>(replies_, written_);
+    transport->start(factory());
+    co_return transport;
+  }
+  Task<std::shared_ptr<Server>> create_server(ProtocolFactory, std::string, int,
+                                              ServerOptions) override {
+    throw RuntimeError("scripted network: no servers");
+  }
+  Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(DatagramProtocolFactory,
+                                                                    DatagramOptions) override {
+    throw RuntimeError("scripted network: no datagrams");
+  }
+
+ private:
+  std::vector<std::string> replies_;
+  std::shared_ptr<Log> written_;
+};
+
+// The stand-in replaces the world's network: the program talks to the script, not to a host
+// of the world (there is no server on "db.example" in either world), and what it wrote is
+// recorded for comparison.
+TYPED_TEST(WorldHooksTest, StandInReplacesTheNetwork) {
+  auto written = std::make_shared<Log>();
+  WorldHooks hooks;
+  hooks.network = [written](std::shared_ptr<NetworkService>) -> std::shared_ptr<NetworkService> {
+    return std::make_shared<ScriptedNetwork>(Log{"+OK ready\n", "+OK 7\n"}, written);
+  };
+  auto body = []() -> Task<Log> {
+    Log out;
+    auto connect = open_connection("db.example", 6379);
+    auto [reader, writer] = co_await std::move(connect);
+    writer->write("HELLO\n");
+    for (int i = 0; i < 2; ++i) {
+      Task<std::string> reading = reader->readline();
+      out.push_back(co_await std::move(reading));
+      if (i == 0) writer->write("GET n\n");
+    }
+    writer->write("QUIT\n");
+    Task<std::string> rest = reader->read();
+    out.push_back("eof:" + co_await std::move(rest));
+    writer->close();
+    co_return out;
+  };
+  Log out = TypeParam::run(body(), hooks);
+  EXPECT_THAT(out, ElementsAre("+OK ready\n", "+OK 7\n", "eof:"));
+  EXPECT_THAT(*written, ElementsAre("connect db.example", "HELLO\n", "GET n\n", "QUIT\n"));
+}
+
+// Hooks after a service is in use would split the run between two worlds: refused, and the
+// loop keeps working. A hook that returns null is refused when the service is first needed.
+TYPED_TEST(WorldHooksTest, LateOrNullHooksAreRefused) {
+  auto loop = TypeParam::make_loop();
+  ASSERT_NE(loop->network_service(), nullptr);
+  try {
+    loop->set_world_hooks({});
+    ADD_FAILURE() << "set_world_hooks after first use was accepted";
+  } catch (const RuntimeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("already in use"));
+  }
+  EXPECT_NE(loop->network_service(), nullptr);
+  loop->close();
+  EXPECT_EQ(loop->network_service(), nullptr);
+  EXPECT_THROW(loop->set_world_hooks({}), RuntimeError);
+
+  auto fresh = TypeParam::make_loop();
+  WorldHooks null_hook;
+  null_hook.executor = [](std::shared_ptr<ExecutorService>) -> std::shared_ptr<ExecutorService> {
+    return nullptr;
+  };
+  fresh->set_world_hooks(null_hook);
+  try {
+    fresh->executor_service();
+    ADD_FAILURE() << "a null executor from a hook was accepted";
+  } catch (const RuntimeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("WorldHooks.executor returned null"));
+  }
+  fresh->close();
+}
+
+}  // namespace
+}  // namespace weft
