@@ -14,11 +14,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "runtime/epoll/fd_transport.h"
+#include "runtime/epoll/fd_socket.h"
 #include "runtime/epoll/sockaddr.h"
 #include "runtime/errors.h"
 #include "runtime/future.h"
 #include "runtime/io/executor.h"
+#include "runtime/io/internal/stream_transport.h"
 #include "runtime/io/os_error.h"
 #include "runtime/task_handle.h"
 
@@ -172,8 +173,9 @@ class EpollServer final : public Server,
       }
       ++active_;
       std::weak_ptr<EpollServer> weak = weak_from_this();
-      auto transport = std::make_shared<FdTransport>(
-          loop_, cfd, FdTransport::Kind::kSocket, std::move(protocol), [weak] {
+      auto transport = std::make_shared<io_internal::StreamTransport>(
+          loop_, std::make_unique<FdSocket>(loop_, cfd, StreamSocket::Kind::kConnection),
+          std::move(protocol), [weak] {
             if (auto s = weak.lock()) s->detach();
           });
       transport->start();
@@ -499,8 +501,9 @@ Task<std::shared_ptr<Transport>> EpollNetwork::create_connection(ProtocolFactory
   }
   FdGuard guard(fd);
   std::shared_ptr<Protocol> protocol = factory();
-  auto transport = std::make_shared<FdTransport>(loop_, guard.release(), FdTransport::Kind::kSocket,
-                                                 std::move(protocol));
+  auto transport = std::make_shared<io_internal::StreamTransport>(
+      loop_, std::make_unique<FdSocket>(loop_, guard.release(), StreamSocket::Kind::kConnection),
+      std::move(protocol));
   Future<void> waiter(loop_);
   transport->start(waiter);
   try {

@@ -14,7 +14,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/epoll/fd_transport.h"
+#include "runtime/epoll/fd_socket.h"
+#include "runtime/io/internal/stream_transport.h"
 #include "runtime/epoll/sockaddr.h"
 #include "runtime/errors.h"
 #include "runtime/future.h"
@@ -94,8 +95,11 @@ class EpollSubprocessTransport final
     auto self = shared_from_this();
     for (int i = 0; i < 3; ++i) {
       if (fds[i] < 0) continue;
-      pipes_[i] = std::make_shared<FdTransport>(
-          loop_, fds[i], i == 0 ? FdTransport::Kind::kWritePipe : FdTransport::Kind::kReadPipe,
+      pipes_[i] = std::make_shared<io_internal::StreamTransport>(
+          loop_,
+          std::make_unique<FdSocket>(loop_, fds[i],
+                                     i == 0 ? StreamSocket::Kind::kWritePipe
+                                            : StreamSocket::Kind::kReadPipe),
           std::make_shared<PipeProtocol>(weak_from_this(), i));
       pipes_[i]->start();
     }
@@ -190,7 +194,7 @@ class EpollSubprocessTransport final
   EpollProcessService& service_;
   pid_t pid_;
   std::shared_ptr<SubprocessProtocol> protocol_;
-  std::array<std::shared_ptr<FdTransport>, 3> pipes_;
+  std::array<std::shared_ptr<io_internal::StreamTransport>, 3> pipes_;
   std::array<bool, 3> disconnected_{};
   std::optional<int> returncode_;
   bool connected_ = false;
