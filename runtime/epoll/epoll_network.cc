@@ -174,7 +174,7 @@ class EpollServer final : public Server,
       ++active_;
       std::weak_ptr<EpollServer> weak = weak_from_this();
       auto transport = std::make_shared<io_internal::StreamTransport>(
-          loop_, std::make_unique<FdSocket>(loop_, cfd, StreamSocket::Kind::kConnection),
+          loop_, std::make_shared<FdSocket>(loop_, cfd, StreamSocket::Kind::kConnection),
           std::move(protocol), [weak] {
             if (auto s = weak.lock()) s->detach();
           });
@@ -502,7 +502,7 @@ Task<std::shared_ptr<Transport>> EpollNetwork::create_connection(ProtocolFactory
   FdGuard guard(fd);
   std::shared_ptr<Protocol> protocol = factory();
   auto transport = std::make_shared<io_internal::StreamTransport>(
-      loop_, std::make_unique<FdSocket>(loop_, guard.release(), StreamSocket::Kind::kConnection),
+      loop_, std::make_shared<FdSocket>(loop_, guard.release(), StreamSocket::Kind::kConnection),
       std::move(protocol));
   Future<void> waiter(loop_);
   transport->start(waiter);

@@ -97,7 +97,7 @@ class EpollSubprocessTransport final
       if (fds[i] < 0) continue;
       pipes_[i] = std::make_shared<io_internal::StreamTransport>(
           loop_,
-          std::make_unique<FdSocket>(loop_, fds[i],
+          std::make_shared<FdSocket>(loop_, fds[i],
                                      i == 0 ? StreamSocket::Kind::kWritePipe
                                             : StreamSocket::Kind::kReadPipe),
           std::make_shared<PipeProtocol>(weak_from_this(), i));

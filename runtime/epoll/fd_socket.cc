@@ -28,7 +28,10 @@ void FdSocket::abandon() noexcept {
   fd_ = -1;
   if (Events* events = events_) {
     events_ = nullptr;
-    events->on_abandoned();
+    // Destroyed here, after our own state is consistent (the loop's resource list is too:
+    // EpollLoop::on_close took us off it before calling).
+    std::vector<std::shared_ptr<void>> graveyard;
+    events->on_abandoned(graveyard);
   }
 }
 

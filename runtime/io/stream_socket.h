@@ -20,8 +20,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/io/base_transport.h"
 #include "runtime/io/socket_address.h"
@@ -56,9 +58,11 @@ class StreamSocket {
     // write() would take bytes (or report the error that stops it).
     virtual void on_writable() = 0;
     // The loop closed: the socket is released (fd closed, peer reset), no callback follows.
-    // The owner drops what it holds without calling user code; the socket object stays valid
-    // until its owner destroys it, and every call on it is then a no-op.
-    virtual void on_abandoned() noexcept = 0;
+    // The owner lets go of what it holds without calling user code: it moves into `graveyard`
+    // whatever may run user destructors (its protocol, itself), and the world destroys those
+    // once its own state is consistent. The socket object stays valid until its owner lets go
+    // of it, and every call on it is then a no-op.
+    virtual void on_abandoned(std::vector<std::shared_ptr<void>>& graveyard) noexcept = 0;
 
    protected:
     ~Events() = default;

@@ -22,6 +22,7 @@
 #include "runtime/io/datagram_transport.h"
 #include "runtime/io/network_service.h"
 #include "runtime/io/server.h"
+#include "runtime/io/stream_socket.h"
 #include "runtime/io/transport.h"
 #include "sim/choice_source.h"
 #include "sim/net/network_config.h"
@@ -106,7 +107,12 @@ struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
   bool syn_arrived = false;
 };
 
-class TcpEnd final : public Transport,
+// One end of a simulated connection: the simulated world's StreamSocket
+// (runtime/io/stream_socket.h). The asyncio transport above it is io_internal::StreamTransport,
+// shared with the real world. Bytes arrive into `inbox_` at their segments' arrival times; while
+// read interest is on, readiness runs as its own ready-queue entry (the strategy orders it
+// against everything else ready). A write takes what the window allows now.
+class TcpEnd final : public StreamSocket,
                      public Attached,
                      public std::enable_shared_from_this<TcpEnd> {
  public:
@@ -119,44 +125,38 @@ class TcpEnd final : public Transport,
   };
 
   TcpEnd(std::weak_ptr<TcpConnection> conn, int side, HostId host, SocketAddress sock,
-         SocketAddress peer, uint16_t group);
+         SocketAddress peer, uint16_t group, uint64_t id);
   ~TcpEnd() override;
 
-  void close() override;
-  bool is_closing() const override { return closing_; }
-  ExtraInfo get_extra_info(std::string_view name) const override;
-  void pause_reading() override;
-  void resume_reading() override;
-  bool is_reading() const override { return !reading_paused_ && !closing_; }
-  void write(std::string_view data) override;
-  void write_eof() override;
-  bool can_write_eof() const override { return true; }
-  void abort() override { force_close(nullptr); }
-  void set_write_buffer_limits(std::optional<long> high, std::optional<long> low) override;
-  std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
-  size_t get_write_buffer_size() const override { return sendbuf_.size() - send_off_; }
+  Kind kind() const override { return Kind::kConnection; }
+  uint64_t id() const override { return id_; }
+  void set_events(Events* events) override { events_ = events; }
+  void want_read(bool on) override;
+  void want_write(bool on) override;
+  IoResult read(std::string& into) override;
+  IoResult write(std::string_view data) override;
+  void shutdown_write() override;
+  void close(bool reset) override;
+  SocketAddress local_address() const override { return sock_; }
+  SocketAddress peer_address() const override { return peer_; }
+  ExtraInfo extra_info(std::string_view) const override { return std::monostate{}; }
   void detach(Graveyard& graveyard) override;
 
   // The handshake's outcome (connecting side, until it is known).
   Future<void> connect_future() const { return *connect_future_; }
-  // SO_LINGER 0: drops what is buffered, the protocol sees connection_lost(nullptr) and the
-  // peer an RST.
-  void abort_with_reset();
 
  private:
   friend class Fabric;
   friend class SimServer;
 
+  // What read() / write() would not answer EAGAIN to.
+  bool readable() const;
+  bool writable() const;
+  // Level-triggered readiness: one ready entry at a time, run again while still ready.
   void schedule_kick();
-  // Runs what is due, in protocol order: connection_made (then the connect waiter), queued
-  // data, EOF, connection_lost.
   void kick();
-  void deliver();
-  void force_close(std::exception_ptr exc);
-  void fatal(std::exception_ptr exc, const char* message);
-  void maybe_pause_protocol();
-  void maybe_resume_protocol();
-  std::string take(size_t n);
+  // The crash of its host, or the loop closing: gone without a word to its owner's protocol.
+  void vanish(Graveyard& graveyard);
 
   std::weak_ptr<TcpConnection> conn_;
   int side_;
@@ -164,27 +164,17 @@ class TcpEnd final : public Transport,
   SocketAddress sock_;
   SocketAddress peer_;
   uint16_t group_;
+  uint64_t id_;
   Phase phase_;
-  std::shared_ptr<Protocol> protocol_;
-  std::weak_ptr<SimServer> server_;
+  Events* events_ = nullptr;
   std::optional<Future<void>> connect_future_;  // connecting side: the handshake's outcome
   TimerHandle connect_timer_;
-  std::optional<Future<void>> waiter_;  // create_connection: done after connection_made
-  std::optional<std::exception_ptr> pending_lost_;
-  std::string sendbuf_;  // unsent bytes are sendbuf_[send_off_, size)
-  size_t send_off_ = 0;
-  std::string inbox_;    // arrived, not yet handed to the protocol
+  std::string inbox_;    // arrived, not yet read
   bool inbox_fin_ = false;
-  size_t high_ = kDefaultHighWater;
-  size_t low_ = kDefaultLowWater;
-  bool made_ = false;
-  bool lost_ = false;
-  bool closing_ = false;
-  bool write_eof_ = false;
+  int error_ = 0;        // ECONNRESET, ETIMEDOUT: what read and write report once closed by it
+  bool want_read_ = false;
+  bool want_write_ = false;
   bool fin_sent_ = false;
-  bool eof_delivered_ = false;
-  bool reading_paused_ = false;
-  bool protocol_paused_ = false;
   bool kick_scheduled_ = false;
   bool port_held_ = false;
   bool rst_answered_ = false;
@@ -332,12 +322,16 @@ class Fabric {
   std::shared_ptr<TcpEnd> tcp_open(HostId src, const SocketAddress& dst,
                                    const std::optional<SocketAddress>& local);
   void tcp_cancel_connect(const std::shared_ptr<TcpEnd>& end);
-  // Gives a connected end (no protocol yet) its protocol; connection_made on a later iteration.
-  void tcp_attach(const std::shared_ptr<TcpEnd>& end, std::shared_ptr<Protocol> protocol,
-                  std::optional<Future<void>> waiter);
-  void tcp_pump(TcpConnection& c, int s);
+  // Takes up to the window's room of `data` from end `s` into segments; how much it took, or
+  // an errno.
+  IoResult tcp_send(TcpConnection& c, int s, std::string_view data);
+  // shutdown(SHUT_WR) of end `s`: a FIN after what it sent.
+  void tcp_send_fin(TcpConnection& c, int s) { tcp_depart(c, s, SegKind::kFin, {}); }
+  // `n` bytes of end `e`'s inbox were read: the sender's window opens again.
   void tcp_credit(TcpEnd& e, size_t n);
-  void tcp_close_now(TcpEnd& e, std::exception_ptr exc, bool rst);
+  // Closes end `e` now: FIN after what was sent, or RST when `rst` (or when unread data is
+  // left, as a kernel does).
+  void tcp_close_now(TcpEnd& e, bool rst);
   void tcp_reset_both(TcpConnection& c);
   size_t reset_connections(HostId a, HostId b);
   size_t open_connections() const;
@@ -370,7 +364,7 @@ class Fabric {
   void tcp_on_synack(TcpConnection& c);
   void tcp_on_rst(TcpConnection& c, int r);
   void tcp_answer_rst(TcpConnection& c, int closed_side);
-  void tcp_fail(TcpConnection& c, int s, std::exception_ptr exc);
+  void tcp_fail(TcpConnection& c, int s, int err);
   void tcp_fail_connect(TcpConnection& c, std::exception_ptr exc);
   void tcp_drop_end(TcpConnection& c, int s, Graveyard& graveyard);
   void tcp_release_port(TcpEnd& e);

@@ -47,6 +47,7 @@
 #include "absl/strings/str_join.h"
 #include "runtime/errors.h"
 #include "runtime/future.h"
+#include "runtime/io/internal/stream_transport.h"
 #include "runtime/io/os_error.h"
 #include "sim/net/fabric.h"
 #include "sim/sim_loop.h"
@@ -89,9 +90,9 @@ bool Network::is_cut(HostId from, HostId to) const { return fabric_->is_cut(from
 void Network::clog(HostId host, int64_t duration_ns) { fabric_->clog(host, duration_ns); }
 
 void Network::reset(const std::shared_ptr<BaseTransport>& transport) {
-  auto* end = dynamic_cast<net_internal::TcpEnd*>(transport.get());
-  if (!end) return;
-  end->abort_with_reset();
+  auto* stream = dynamic_cast<io_internal::StreamTransport*>(transport.get());
+  if (!stream || !dynamic_cast<const net_internal::TcpEnd*>(&stream->socket())) return;
+  stream->abort_with_reset();
 }
 
 size_t Network::reset_connections(HostId a, HostId b) { return fabric_->reset_connections(a, b); }
@@ -168,15 +169,17 @@ Task<std::shared_ptr<Transport>> Network::create_connection(ProtocolFactory fact
     fabric_->tcp_cancel_connect(end);
     throw;
   }
+  auto transport =
+      std::make_shared<io_internal::StreamTransport>(loop_, end, std::move(protocol));
   Future<void> waiter(loop_);
-  fabric_->tcp_attach(end, std::move(protocol), waiter);
+  transport->start(waiter);
   try {
     co_await waiter;
   } catch (const CancelledError&) {
-    end->abort();
+    transport->abort();
     throw;
   }
-  co_return end;
+  co_return transport;
 }
 
 Task<std::shared_ptr<Server>> Network::create_server(ProtocolFactory factory, std::string host,

@@ -1,13 +1,17 @@
-// Simulated TCP: the transports (TcpEnd), servers (SimServer) and the fabric's segment engine.
+// Simulated TCP: the connection ends (TcpEnd, the simulated StreamSocket), servers (SimServer)
+// and the fabric's segment engine. The asyncio transport above an end is the shared
+// io_internal::StreamTransport.
 //
-//   write() ─► sendbuf ─► tcp_pump: segments of ≤ max_segment while the window has room
-//              (a segment may be cut short: a partial read) ─► tcp_depart: arrival time =
-//              now + transmission (bandwidth) + drawn latency, never before the previous one
+//   transport write ─► TcpEnd::write ─► tcp_send: segments of ≤ max_segment while the window has
+//              room (a segment may be cut short: a partial read); the rest stays in the
+//              transport's buffer until on_writable ─► tcp_depart: arrival time = now +
+//              transmission (bandwidth) + drawn latency, never before the previous one
 //   timer at the front's arrival ─► tcp_arrive: cut? stall (held; ETIMEDOUT after
 //              tcp_timeout_ns) · clogged? wait · else everything due lands in the peer's inbox
-//   inbox ─► deliver (if made, reading, not closing): one data_received, then EOF ─► the window
-//              opens again and the sender pumps
-//   close() ─► flush ─► FIN (RST when unread data is left) ─► connection_lost(null)
+//   inbox ─► on_readable (its own ready entry) ─► read: the whole inbox, then EOF ─► the window
+//              opens again and the sender's on_writable runs
+//   close ─► FIN (RST when unread data is left, or on abort_with_reset) · RST / timeout ─►
+//              read and write report ECONNRESET / ETIMEDOUT
 #include <errno.h>
 #include <netdb.h>
 
@@ -16,7 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
-#include "runtime/io/internal/write_limits.h"
+#include "runtime/io/internal/stream_transport.h"
 #include "runtime/io/os_error.h"
 #include "sim/net/addresses.h"
 #include "sim/net/fabric.h"
@@ -31,225 +35,114 @@ std::string py_addr(const SocketAddress& a) {
   return absl::StrCat("('", a.host, "', ", a.port, ")");
 }
 
-bool is_os_error(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const OSError&) {
-    return true;
-  } catch (...) {
-    // Only classifying; the caller keeps `e`.
-  }
-  return false;
-}
-
 }  // namespace
 
 // ---- TcpEnd ----
 
 TcpEnd::TcpEnd(std::weak_ptr<TcpConnection> conn, int side, HostId host, SocketAddress sock,
-               SocketAddress peer, uint16_t group)
+               SocketAddress peer, uint16_t group, uint64_t id)
     : conn_(std::move(conn)), side_(side), host_(host), sock_(std::move(sock)),
-      peer_(std::move(peer)), group_(group), phase_(side == 0 ? Phase::kConnecting : Phase::kIdle) {}
+      peer_(std::move(peer)), group_(group), id_(id),
+      phase_(side == 0 ? Phase::kConnecting : Phase::kIdle) {}
 
 TcpEnd::~TcpEnd() {
   if (fabric_) fabric_->forget(this);
 }
 
-ExtraInfo TcpEnd::get_extra_info(std::string_view name) const {
-  if (name == "peername") return peer_;
-  if (name == "sockname") return sock_;
-  return std::monostate{};
+bool TcpEnd::readable() const {
+  if (error_ != 0) return true;
+  if (phase_ != Phase::kOpen) return false;
+  return !inbox_.empty() || inbox_fin_;
+}
+
+bool TcpEnd::writable() const {
+  if (error_ != 0) return true;
+  if (phase_ != Phase::kOpen || fin_sent_ || !fabric_) return false;
+  auto c = conn_.lock();
+  return c && c->dir[side_].window_used < fabric_->config.window;
+}
+
+void TcpEnd::want_read(bool on) {
+  want_read_ = on;
+  if (on && readable()) schedule_kick();
+}
+
+void TcpEnd::want_write(bool on) {
+  want_write_ = on;
+  if (on && writable()) schedule_kick();
 }
 
 void TcpEnd::schedule_kick() {
-  if (kick_scheduled_ || !fabric_ || fabric_->loop().is_closed()) return;
+  if (kick_scheduled_ || !events_ || !fabric_ || fabric_->loop().is_closed()) return;
   kick_scheduled_ = true;
   fabric_->loop().call_soon([self = shared_from_this()] { self->kick(); });
 }
 
 void TcpEnd::kick() {
   kick_scheduled_ = false;
-  if (!fabric_ || !protocol_) return;
   auto self = shared_from_this();
-  if (!made_) {
-    made_ = true;
-    fabric_->in_group(group_, [&] {
-      try {
-        protocol_->connection_made(self);
-      } catch (...) {
-        fatal(std::current_exception(), "protocol.connection_made() failed");
-      }
-    });
-    if (waiter_) {
-      Future<void> w = *waiter_;
-      waiter_.reset();
-      if (!w.done()) w.set_result();
-    }
-    if (!fabric_ || !protocol_) return;
+  if (events_ && want_read_ && readable()) {
+    fabric_->in_group(group_, [&] { events_->on_readable(); });
   }
-  deliver();
-  if (fabric_ && protocol_ && pending_lost_) {
-    std::exception_ptr exc = *pending_lost_;
-    pending_lost_.reset();
-    std::shared_ptr<Protocol> p = std::move(protocol_);
-    protocol_ = nullptr;
-    lost_ = true;
-    std::shared_ptr<SimServer> server = server_.lock();
-    try {
-      p->connection_lost(std::move(exc));
-    } catch (...) {
-      fabric_->loop().call_exception_handler(
-          {"protocol.connection_lost() failed", std::current_exception(), {}});
-    }
-    if (server) server->connection_done();
+  if (events_ && want_write_ && writable()) {
+    fabric_->in_group(group_, [&] { events_->on_writable(); });
   }
+  // Level-triggered: what is still ready (the owner did not read everything, or still wants to
+  // write into an open window) runs again on a later iteration.
+  if ((want_read_ && readable()) || (want_write_ && writable())) schedule_kick();
 }
 
-void TcpEnd::deliver() {
-  if (!fabric_ || !made_ || !protocol_ || closing_ || reading_paused_) return;
-  auto self = shared_from_this();
+IoResult TcpEnd::read(std::string& into) {
+  if (error_ != 0) return {.err = error_};
+  if (phase_ != Phase::kOpen || !fabric_) return {.err = ENOTCONN};
   if (!inbox_.empty()) {
-    std::string data = std::move(inbox_);
+    into = std::move(inbox_);
     inbox_.clear();
-    const size_t n = data.size();
-    try {
-      protocol_->data_received(std::move(data));
-    } catch (...) {
-      if (fabric_) fabric_->tcp_credit(*this, n);
-      fatal(std::current_exception(), "Fatal error: protocol.data_received() call failed.");
-      return;
-    }
-    if (!fabric_) return;
+    const size_t n = into.size();
     fabric_->tcp_credit(*this, n);
+    return {.bytes = n};
   }
-  if (inbox_fin_ && !eof_delivered_ && fabric_ && protocol_ && !closing_ && !reading_paused_) {
-    eof_delivered_ = true;
-    bool keep_open = false;
-    try {
-      keep_open = protocol_->eof_received();
-    } catch (...) {
-      fatal(std::current_exception(), "Fatal error: protocol.eof_received() call failed.");
-      return;
-    }
-    if (!keep_open) close();
-  }
+  if (inbox_fin_) return {};  // EOF
+  return {.err = EAGAIN};
 }
 
-void TcpEnd::fatal(std::exception_ptr exc, const char* message) {
-  // OS errors are the peer's doing; anything else is a bug in the protocol worth a report.
-  if (!is_os_error(exc) && fabric_) fabric_->loop().call_exception_handler({message, exc, {}});
-  force_close(std::move(exc));
+IoResult TcpEnd::write(std::string_view data) {
+  if (error_ != 0) return {.err = error_};
+  if (!fabric_ || phase_ != Phase::kOpen || fin_sent_) return {.err = EPIPE};
+  auto c = conn_.lock();
+  if (!c) return {.err = EPIPE};
+  return fabric_->tcp_send(*c, side_, data);
 }
 
-void TcpEnd::force_close(std::exception_ptr exc) {
-  if (!fabric_) {
-    closing_ = true;
-    return;
-  }
-  sendbuf_.clear();
-  send_off_ = 0;
-  closing_ = true;
-  if (phase_ == Phase::kClosed) return;
-  fabric_->tcp_close_now(*this, std::move(exc), /*rst=*/false);
+void TcpEnd::shutdown_write() {
+  if (!fabric_ || phase_ != Phase::kOpen || fin_sent_) return;
+  auto c = conn_.lock();
+  if (!c) return;
+  fin_sent_ = true;
+  fabric_->tcp_send_fin(*c, side_);
 }
 
-void TcpEnd::abort_with_reset() {
-  if (!fabric_ || phase_ == Phase::kClosed) return;
-  sendbuf_.clear();
-  send_off_ = 0;
-  closing_ = true;
-  fabric_->tcp_close_now(*this, nullptr, /*rst=*/true);
-}
-
-void TcpEnd::close() {
-  if (closing_) return;
-  closing_ = true;
+void TcpEnd::close(bool reset) {
+  events_ = nullptr;
+  want_read_ = want_write_ = false;
   if (!fabric_) return;
-  if (phase_ == Phase::kOpen) {
-    if (auto c = conn_.lock()) fabric_->tcp_pump(*c, side_);
+  if (phase_ == Phase::kConnecting) {
+    fabric_->tcp_cancel_connect(shared_from_this());
   } else if (phase_ != Phase::kClosed) {
-    fabric_->tcp_close_now(*this, nullptr, /*rst=*/false);
+    fabric_->tcp_close_now(*this, reset);
   }
 }
 
-void TcpEnd::pause_reading() {
-  if (closing_ || reading_paused_) return;
-  reading_paused_ = true;
-}
-
-void TcpEnd::resume_reading() {
-  if (closing_ || !reading_paused_) return;
-  reading_paused_ = false;
-  if (!inbox_.empty() || inbox_fin_) schedule_kick();
-}
-
-std::string TcpEnd::take(size_t n) {
-  std::string out = sendbuf_.substr(send_off_, n);
-  send_off_ += n;
-  if (send_off_ == sendbuf_.size()) {
-    sendbuf_.clear();
-    send_off_ = 0;
-  } else if (send_off_ >= 64 * 1024 && send_off_ * 2 >= sendbuf_.size()) {
-    sendbuf_.erase(0, send_off_);
-    send_off_ = 0;
-  }
-  return out;
-}
-
-void TcpEnd::write(std::string_view data) {
-  if (write_eof_) throw RuntimeError("Cannot call write() after write_eof()");
-  if (data.empty()) return;
-  // asyncio drops (and logs) writes on a lost connection.
-  if (!fabric_ || lost_ || phase_ == Phase::kClosed) return;
-  sendbuf_.append(data);
-  if (auto c = conn_.lock()) fabric_->tcp_pump(*c, side_);
-  maybe_pause_protocol();
-}
-
-void TcpEnd::write_eof() {
-  if (closing_ || write_eof_) return;
-  write_eof_ = true;
-  if (!fabric_) return;
-  if (auto c = conn_.lock()) fabric_->tcp_pump(*c, side_);
-}
-
-void TcpEnd::set_write_buffer_limits(std::optional<long> high, std::optional<long> low) {
-  const io_internal::WriteLimits limits = io_internal::resolve_write_buffer_limits(high, low);
-  high_ = limits.high;
-  low_ = limits.low;
-  maybe_pause_protocol();
-}
-
-void TcpEnd::maybe_pause_protocol() {
-  if (get_write_buffer_size() <= high_ || protocol_paused_ || !protocol_ || !fabric_) return;
-  protocol_paused_ = true;
-  try {
-    protocol_->pause_writing();
-  } catch (...) {
-    fabric_->loop().call_exception_handler(
-        {"protocol.pause_writing() failed", std::current_exception(), {}});
-  }
-}
-
-void TcpEnd::maybe_resume_protocol() {
-  if (!protocol_paused_ || get_write_buffer_size() > low_ || !protocol_ || !fabric_) return;
-  protocol_paused_ = false;
-  try {
-    protocol_->resume_writing();
-  } catch (...) {
-    fabric_->loop().call_exception_handler(
-        {"protocol.resume_writing() failed", std::current_exception(), {}});
-  }
+void TcpEnd::vanish(Graveyard& graveyard) {
+  want_read_ = want_write_ = false;
+  if (Events* events = std::exchange(events_, nullptr)) events->on_abandoned(graveyard);
 }
 
 void TcpEnd::detach(Graveyard& graveyard) {
   fabric_ = nullptr;
-  closing_ = true;
-  graveyard.push_back(std::move(protocol_));
-  protocol_ = nullptr;
-  if (waiter_) graveyard.push_back(std::make_shared<Future<void>>(*waiter_));
+  phase_ = Phase::kClosed;
+  vanish(graveyard);
   if (connect_future_) graveyard.push_back(std::make_shared<Future<void>>(*connect_future_));
-  waiter_.reset();
   connect_future_.reset();
 }
 
@@ -280,7 +173,7 @@ void SimServer::close() {
     // Connections the kernel completed but nobody accepted are reset, as closing a listening
     // socket does.
     for (auto& e : backlog) {
-      if (e->phase_ == Phase::kBacklog) fabric_->tcp_close_now(*e, nullptr, /*rst=*/true);
+      if (e->phase_ == Phase::kBacklog) fabric_->tcp_close_now(*e, /*rst=*/true);
     }
   }
   if (serving_forever_ && !serving_forever_->done()) serving_forever_->cancel();
@@ -352,13 +245,21 @@ void SimServer::accept_pending() {
     } catch (...) {
       loop_.call_exception_handler(
           {"Error on transport creation for incoming connection", std::current_exception(), {}});
-      fabric_->tcp_close_now(*e, nullptr, /*rst=*/true);
+      fabric_->tcp_close_now(*e, /*rst=*/true);
       continue;
     }
     ++active_;
     e->phase_ = Phase::kOpen;
-    e->server_ = self;
-    fabric_->tcp_attach(e, std::move(protocol), std::nullopt);
+    std::weak_ptr<SimServer> weak = self;
+    // Made in the server's group: the protocol's callbacks (and the tasks they start) belong to
+    // the node that listens.
+    fabric_->in_group(group_, [&] {
+      auto transport = std::make_shared<io_internal::StreamTransport>(
+          loop_, e, std::move(protocol), [weak] {
+            if (auto s = weak.lock()) s->connection_done();
+          });
+      transport->start();
+    });
   }
 }
 
@@ -410,8 +311,9 @@ std::shared_ptr<TcpEnd> Fabric::tcp_open(HostId src, const SocketAddress& dst_in
   c->host[1] = dst_host;
   c->addr[0] = me;
   c->addr[1] = dst;
-  c->end[0] = std::make_shared<TcpEnd>(c, 0, src, me, dst, loop_.current_group());
-  c->end[1] = std::make_shared<TcpEnd>(c, 1, dst_host, dst, me, 0);
+  c->end[0] = std::make_shared<TcpEnd>(c, 0, src, me, dst, loop_.current_group(),
+                                       loop_.next_resource_id());
+  c->end[1] = std::make_shared<TcpEnd>(c, 1, dst_host, dst, me, 0, loop_.next_resource_id());
   attach(c->end[0].get());
   attach(c->end[1].get());
   ++sh.tcp_ports[me.port];
@@ -439,7 +341,6 @@ void Fabric::tcp_cancel_connect(const std::shared_ptr<TcpEnd>& end) {
   if (!c) return;
   if (end->phase_ == Phase::kConnecting) {
     end->phase_ = Phase::kClosed;
-    end->closing_ = true;
     end->connect_timer_.cancel();
     tcp_release_port(*end);
     if (c->syn_arrived) {
@@ -448,54 +349,37 @@ void Fabric::tcp_cancel_connect(const std::shared_ptr<TcpEnd>& end) {
       clear_direction(c->dir[0]);  // withdraw the SYN
     }
   } else if (end->phase_ == Phase::kOpen) {
-    end->closing_ = true;
-    tcp_close_now(*end, nullptr, /*rst=*/true);
+    tcp_close_now(*end, /*rst=*/true);
   }
   tcp_maybe_erase(*c);
 }
 
-void Fabric::tcp_attach(const std::shared_ptr<TcpEnd>& end, std::shared_ptr<Protocol> protocol,
-                        std::optional<Future<void>> waiter) {
-  end->protocol_ = std::move(protocol);
-  end->waiter_ = std::move(waiter);
-  end->schedule_kick();
-}
-
-void Fabric::tcp_pump(TcpConnection& c, int s) {
+IoResult Fabric::tcp_send(TcpConnection& c, int s, std::string_view data) {
   auto keep = c.shared_from_this();
-  std::shared_ptr<TcpEnd> ep = c.end[s];
-  TcpEnd& e = *ep;
-  if (e.phase_ != Phase::kOpen) return;
+  TcpEnd& e = *c.end[s];
   Direction& d = c.dir[s];
   const size_t segment = std::max<size_t>(config.max_segment, 1);
-  while (e.get_write_buffer_size() > 0) {
+  size_t taken = 0;
+  while (taken < data.size()) {
     const size_t room = config.window > d.window_used ? config.window - d.window_used : 0;
     if (room == 0) break;
-    size_t n = std::min({e.get_write_buffer_size(), room, segment});
+    size_t n = std::min({data.size() - taken, room, segment});
     if (c.host[0] != c.host[1] &&
         chance(ChoiceKind::kFault, config.faults.tcp_reset_probability)) {
       tcp_reset_both(c);
-      return;
+      return {.err = ECONNRESET};
     }
     bool split = false;
     if (n > 1 && chance(ChoiceKind::kLatency, config.partial_read_probability)) {
       n = 1 + static_cast<size_t>(loop_.choose(ChoiceKind::kLatency, n - 1));
       split = true;
     }
-    tcp_depart(c, s, SegKind::kData, e.take(n), split);
-    if (e.phase_ != Phase::kOpen) return;
+    tcp_depart(c, s, SegKind::kData, std::string(data.substr(taken, n)), split);
+    taken += n;
+    if (e.phase_ != Phase::kOpen) break;
   }
-  if (e.get_write_buffer_size() == 0) {
-    if (e.closing_) {
-      tcp_close_now(e, nullptr, /*rst=*/false);
-      return;
-    }
-    if (e.write_eof_ && !e.fin_sent_) {
-      e.fin_sent_ = true;
-      tcp_depart(c, s, SegKind::kFin, {});
-    }
-  }
-  e.maybe_resume_protocol();
+  if (taken == 0) return {.err = EAGAIN};
+  return {.bytes = taken};
 }
 
 void Fabric::tcp_credit(TcpEnd& e, size_t n) {
@@ -503,7 +387,8 @@ void Fabric::tcp_credit(TcpEnd& e, size_t n) {
   if (!c) return;
   Direction& d = c->dir[1 - e.side_];
   d.window_used -= std::min(d.window_used, n);
-  tcp_pump(*c, 1 - e.side_);
+  TcpEnd& sender = *c->end[1 - e.side_];
+  if (sender.want_write_) sender.schedule_kick();
 }
 
 void Fabric::tcp_depart(TcpConnection& c, int s, SegKind kind, std::string data, bool split) {
@@ -589,7 +474,7 @@ void Fabric::tcp_arrive(TcpConnection& c, int s) {
         break;
     }
   }
-  if (e->phase_ == Phase::kOpen) e->deliver();
+  if (e->phase_ == Phase::kOpen && e->want_read_ && e->readable()) e->schedule_kick();
   tcp_arm(c, s);
   tcp_maybe_erase(c);
 }
@@ -607,7 +492,7 @@ void Fabric::tcp_stall(TcpConnection& c, int s) {
     Direction& dd = conn->dir[s];
     dd.stall_armed = false;
     if (!dd.stalled || conn->end[s]->phase_ != Phase::kOpen) return;
-    tcp_fail(*conn, s, tcp_error(ETIMEDOUT, "Connection timed out", *conn->end[s]));
+    tcp_fail(*conn, s, ETIMEDOUT);
     tcp_maybe_erase(*conn);
   });
 }
@@ -654,7 +539,6 @@ void Fabric::tcp_on_syn(TcpConnection& c) {
   }
   if (!server) {
     srv->phase_ = Phase::kClosed;
-    srv->closing_ = true;
     tcp_depart(c, 1, SegKind::kRst, {});
     return;
   }
@@ -688,7 +572,7 @@ void Fabric::tcp_on_rst(TcpConnection& c, int r) {
       break;
     case Phase::kBacklog:
     case Phase::kOpen:
-      tcp_fail(c, r, tcp_error(ECONNRESET, "Connection reset by peer", e));
+      tcp_fail(c, r, ECONNRESET);
       break;
     case Phase::kIdle:
     case Phase::kClosed:
@@ -705,34 +589,30 @@ void Fabric::tcp_answer_rst(TcpConnection& c, int closed_side) {
   tcp_depart(c, closed_side, SegKind::kRst, {});
 }
 
-void Fabric::tcp_fail(TcpConnection& c, int s, std::exception_ptr exc) {
+void Fabric::tcp_fail(TcpConnection& c, int s, int err) {
   TcpEnd& e = *c.end[s];
   if (e.phase_ == Phase::kConnecting) {
-    tcp_fail_connect(c, std::move(exc));
+    tcp_fail_connect(c, tcp_error(err, "Connect call failed", e));
     return;
   }
   if (e.phase_ == Phase::kClosed || e.phase_ == Phase::kIdle) return;
   e.phase_ = Phase::kClosed;
-  e.closing_ = true;
-  e.sendbuf_.clear();
-  e.send_off_ = 0;
+  e.error_ = err;
   Direction& in = c.dir[1 - s];
   in.window_used -= std::min(in.window_used, e.inbox_.size());
   e.inbox_.clear();
   e.inbox_fin_ = false;
   clear_direction(c.dir[s]);
   tcp_release_port(e);
-  if (!e.lost_ && !e.pending_lost_) {
-    e.pending_lost_ = std::move(exc);
-    e.schedule_kick();
-  }
+  // Its owner hears of it at its next read or write (an error is always ready), as from a
+  // socket: ECONNRESET, ETIMEDOUT.
+  if (e.want_read_ || e.want_write_) e.schedule_kick();
 }
 
 void Fabric::tcp_fail_connect(TcpConnection& c, std::exception_ptr exc) {
   TcpEnd& e = *c.end[0];
   if (e.phase_ != Phase::kConnecting) return;
   e.phase_ = Phase::kClosed;
-  e.closing_ = true;
   e.connect_timer_.cancel();
   tcp_release_port(e);
   if (!c.syn_arrived) clear_direction(c.dir[0]);
@@ -743,11 +623,11 @@ void Fabric::tcp_fail_connect(TcpConnection& c, std::exception_ptr exc) {
   }
 }
 
-void Fabric::tcp_close_now(TcpEnd& e, std::exception_ptr exc, bool rst) {
+void Fabric::tcp_close_now(TcpEnd& e, bool rst) {
   if (e.phase_ == Phase::kClosed) return;
   auto c = e.conn_.lock();
   if (c && (e.phase_ == Phase::kOpen || e.phase_ == Phase::kBacklog)) {
-    if (rst || (!e.fin_sent_ && !e.inbox_.empty())) {
+    if (rst || !e.inbox_.empty()) {
       tcp_depart(*c, e.side_, SegKind::kRst, {});
     } else if (!e.fin_sent_) {
       tcp_depart(*c, e.side_, SegKind::kFin, {});
@@ -755,9 +635,6 @@ void Fabric::tcp_close_now(TcpEnd& e, std::exception_ptr exc, bool rst) {
     e.fin_sent_ = true;
   }
   e.phase_ = Phase::kClosed;
-  e.closing_ = true;
-  e.sendbuf_.clear();
-  e.send_off_ = 0;
   if (c) {
     Direction& in = c->dir[1 - e.side_];
     in.window_used -= std::min(in.window_used, e.inbox_.size());
@@ -765,18 +642,12 @@ void Fabric::tcp_close_now(TcpEnd& e, std::exception_ptr exc, bool rst) {
   e.inbox_.clear();
   e.inbox_fin_ = false;
   tcp_release_port(e);
-  if (!e.lost_ && !e.pending_lost_) {
-    e.pending_lost_ = std::move(exc);
-    e.schedule_kick();
-  }
   if (c) tcp_maybe_erase(*c);
 }
 
 void Fabric::tcp_reset_both(TcpConnection& c) {
   auto keep = c.shared_from_this();
-  for (int s = 0; s < 2; ++s) {
-    tcp_fail(c, s, tcp_error(ECONNRESET, "Connection reset by peer", *c.end[s]));
-  }
+  for (int s = 0; s < 2; ++s) tcp_fail(c, s, ECONNRESET);
   tcp_maybe_erase(c);
 }
 
@@ -806,16 +677,11 @@ void Fabric::tcp_drop_end(TcpConnection& c, int s, Graveyard& graveyard) {
   TcpEnd& e = *c.end[s];
   if (e.phase_ == Phase::kIdle) return;
   e.phase_ = Phase::kClosed;
-  e.closing_ = true;
-  e.lost_ = true;
-  e.pending_lost_.reset();
-  e.sendbuf_.clear();
-  e.send_off_ = 0;
+  e.error_ = 0;
   e.inbox_.clear();
   e.inbox_fin_ = false;
   e.connect_timer_.cancel();
-  graveyard.push_back(std::move(e.protocol_));
-  e.protocol_ = nullptr;
+  e.vanish(graveyard);
   tcp_release_port(e);
 }
 

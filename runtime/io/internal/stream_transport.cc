@@ -10,12 +10,13 @@
 
 namespace weft::io_internal {
 
-StreamTransport::StreamTransport(EventLoop& loop, std::unique_ptr<StreamSocket> socket,
+StreamTransport::StreamTransport(EventLoop& loop, std::shared_ptr<StreamSocket> socket,
                                  std::shared_ptr<Protocol> protocol,
                                  std::function<void()> on_lost)
     : loop_(loop),
       socket_(std::move(socket)),
       kind_(socket_->kind()),
+      group_(loop.current_group()),
       protocol_(std::move(protocol)),
       on_lost_(std::move(on_lost)) {
   if (kind_ == StreamSocket::Kind::kConnection) {
@@ -32,19 +33,20 @@ StreamTransport::~StreamTransport() {
   if (live_) socket_->close(reset_on_close_);
 }
 
-void StreamTransport::on_abandoned() noexcept {
-  auto self = weak_from_this().lock();  // the protocol may hold the last reference to us
+void StreamTransport::on_abandoned(std::vector<std::shared_ptr<void>>& graveyard) noexcept {
+  // The protocol may hold the last reference to us: both go to the graveyard.
+  if (auto self = weak_from_this().lock()) graveyard.push_back(std::move(self));
   live_ = false;  // the world released the stream
   closing_ = true;
   ++conn_lost_;   // later writes are dropped, as after a lost connection
   reading_ = writing_ = false;
   buffer_.clear();
   offset_ = 0;
-  on_lost_ = nullptr;
+  if (self_) graveyard.push_back(std::move(self_));
   self_ = nullptr;
-  auto protocol = std::move(protocol_);
+  if (protocol_) graveyard.push_back(std::move(protocol_));
   protocol_ = nullptr;
-  // `protocol`, then `self`, go here: our own state is consistent by now.
+  on_lost_ = nullptr;
 }
 
 void StreamTransport::start(std::optional<Future<void>> waiter) {
@@ -52,17 +54,25 @@ void StreamTransport::start(std::optional<Future<void>> waiter) {
   // The loop holds an open transport (asyncio's selector does): one whose user kept no
   // reference still reads, writes and closes.
   self_ = self;
-  loop_.call_soon([self] {
-    if (!self->protocol_) return;
-    self->protocol_connected_ = true;
-    self->protocol_->connection_made(self);
+  // asyncio queues these as three callbacks; one callback keeps their order under a strategy
+  // that reorders ready entries (a reading transport whose protocol has not been told of the
+  // connection, or a waiter woken before connection_made, is not a schedule asyncio allows).
+  loop_.call_soon([self, waiter = std::move(waiter)]() mutable {
+    if (self->protocol_) {
+      self->protocol_connected_ = true;
+      try {
+        EventLoop::GroupScope group(self->loop_, self->group_);
+        self->protocol_->connection_made(self);
+      } catch (...) {
+        // asyncio reports it as a failed callback and goes on: reading starts, the waiter
+        // completes.
+        self->loop_.call_exception_handler(
+            {"Exception in callback protocol.connection_made()", std::current_exception(), {}});
+      }
+      self->start_reading();
+    }
+    if (waiter && !waiter->done()) waiter->set_result();
   });
-  loop_.call_soon([self] { self->start_reading(); });
-  if (waiter) {
-    loop_.call_soon([w = *waiter]() mutable {
-      if (!w.done()) w.set_result();
-    });
-  }
 }
 
 void StreamTransport::start_reading() {
@@ -124,6 +134,7 @@ void StreamTransport::on_readable() {
     on_eof();
     return;
   }
+  EventLoop::GroupScope group(loop_, group_);
   try {
     protocol_->data_received(std::move(data));
   } catch (...) {
@@ -135,16 +146,20 @@ void StreamTransport::on_eof() {
   if (kind_ == StreamSocket::Kind::kReadPipe) {
     closing_ = true;
     stop_reading();
-    auto self = shared_from_this();
-    loop_.call_soon([self] {
-      if (self->protocol_) self->protocol_->eof_received();
-    });
     ++conn_lost_;
-    loop_.call_soon([self] { self->call_connection_lost(nullptr); });
+    // One callback, so no strategy can run connection_lost before eof_received.
+    loop_.call_soon([self = shared_from_this()] {
+      if (self->protocol_) {
+        EventLoop::GroupScope group(self->loop_, self->group_);
+        self->protocol_->eof_received();
+      }
+      self->call_connection_lost(nullptr);
+    });
     return;
   }
   bool keep_open = false;
   try {
+    EventLoop::GroupScope group(loop_, group_);
     keep_open = protocol_->eof_received();
   } catch (...) {
     fatal_error(std::current_exception(), "Fatal error: protocol.eof_received() call failed.");
@@ -249,6 +264,7 @@ void StreamTransport::set_write_buffer_limits(std::optional<long> high, std::opt
 void StreamTransport::maybe_pause_protocol() {
   if (get_write_buffer_size() <= high_ || protocol_paused_ || !protocol_) return;
   protocol_paused_ = true;
+  EventLoop::GroupScope group(loop_, group_);
   try {
     protocol_->pause_writing();
   } catch (...) {
@@ -260,6 +276,7 @@ void StreamTransport::maybe_pause_protocol() {
 void StreamTransport::maybe_resume_protocol() {
   if (!protocol_paused_ || get_write_buffer_size() > low_ || !protocol_) return;
   protocol_paused_ = false;
+  EventLoop::GroupScope group(loop_, group_);
   try {
     protocol_->resume_writing();
   } catch (...) {
@@ -330,6 +347,7 @@ void StreamTransport::call_connection_lost(std::exception_ptr exc) {
       if (auto fn = std::move(t->on_lost_)) fn();
     }
   } cleanup{this};
+  EventLoop::GroupScope group(loop_, group_);
   if (protocol_connected_ && protocol) protocol->connection_lost(std::move(exc));
 }
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/event_loop.h"
 #include "runtime/future.h"
@@ -32,8 +33,10 @@ class StreamTransport final : public Transport,
                               public StreamSocket::Events,
                               public std::enable_shared_from_this<StreamTransport> {
  public:
-  // Owns `socket`. `on_lost` runs after connection_lost (a server counts its connections).
-  StreamTransport(EventLoop& loop, std::unique_ptr<StreamSocket> socket,
+  // Owns `socket`. `on_lost` runs after connection_lost (a server counts its connections). The
+  // protocol's callbacks run in the task group current at construction (EventLoop::GroupScope):
+  // tasks they create belong to the node that made the connection.
+  StreamTransport(EventLoop& loop, std::shared_ptr<StreamSocket> socket,
                   std::shared_ptr<Protocol> protocol, std::function<void()> on_lost = {});
   ~StreamTransport() override;
 
@@ -66,7 +69,7 @@ class StreamTransport final : public Transport,
  private:
   void on_readable() override;
   void on_writable() override;
-  void on_abandoned() noexcept override;
+  void on_abandoned(std::vector<std::shared_ptr<void>>& graveyard) noexcept override;
   void start_reading();
   void stop_reading();
   void on_eof();
@@ -80,8 +83,9 @@ class StreamTransport final : public Transport,
   void half_close();
 
   EventLoop& loop_;
-  std::unique_ptr<StreamSocket> socket_;
+  std::shared_ptr<StreamSocket> socket_;
   StreamSocket::Kind kind_;
+  uint16_t group_;
   std::shared_ptr<Protocol> protocol_;
   std::function<void()> on_lost_;
   std::shared_ptr<StreamTransport> self_;  // from start() until the connection is lost
