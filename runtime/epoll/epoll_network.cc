@@ -46,158 +46,71 @@ Task<void> wait_writable(EpollLoop& loop, int fd) {
   co_await ready;
 }
 
-// asyncio.Server over listening sockets.
-class EpollServer final : public Server,
-                          public EpollLoop::Resource,
-                          public std::enable_shared_from_this<EpollServer> {
+// A listening socket: the real world's Listener. accept4 per accept(); level-triggered
+// readiness through the loop.
+class FdListener final : public Listener, public EpollLoop::Resource {
  public:
-  EpollServer(EpollLoop& loop, ProtocolFactory factory, std::vector<int> fds, int backlog)
-      : Resource(loop),
-        loop_(loop),
-        factory_(std::move(factory)),
-        fds_(std::move(fds)),
-        // Accepts per readiness event. asyncio uses the backlog as is, so a backlog of 0 (or
-        // less) would never accept; weft accepts at least one.
-        backlog_(std::max(1, backlog)) {
-    for (int fd : fds_) addrs_.push_back(epoll_internal::sock_of(fd));
-  }
-  ~EpollServer() override {
-    for (int fd : fds_) ::close(fd);
-  }
+  FdListener(EpollLoop& loop, int fd)
+      : Resource(loop), loop_(loop), fd_(fd), id_(loop.next_resource_id()),
+        address_(epoll_internal::sock_of(fd)) {}
+  ~FdListener() override { close(); }
 
+  uint64_t id() const override { return id_; }
+  void set_events(Events* events) override { events_ = events; }
+  void want_accept(bool on) override {
+    if (fd_ < 0 || on == watching_) return;
+    watching_ = on;
+    if (on) {
+      // Removed before this object goes (close()), and a removed watch never runs.
+      loop_.add_reader(fd_, [this] {
+        if (events_) events_->on_acceptable();
+      });
+    } else {
+      loop_.remove_reader(fd_);
+    }
+  }
+  std::shared_ptr<StreamSocket> accept(int& err) override {
+    if (fd_ < 0) {
+      err = EBADF;
+      return nullptr;
+    }
+    const int cfd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd < 0) {
+      err = errno == EWOULDBLOCK ? EAGAIN : errno;
+      return nullptr;
+    }
+    int one = 1;
+    setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return std::make_shared<FdSocket>(loop_, cfd, StreamSocket::Kind::kConnection);
+  }
+  SocketAddress address() const override { return address_; }
   void close() override {
-    if (closed_) return;
-    closed_ = true;
-    for (int fd : fds_) {
-      if (serving_) loop_.remove_reader(fd);
-      ::close(fd);
-    }
-    fds_.clear();
-    serving_ = false;
-    if (serving_forever_ && !serving_forever_->done()) serving_forever_->cancel();
-    serving_forever_.reset();
-    if (active_ == 0) wakeup();
+    if (fd_ < 0) return;
+    if (watching_) loop_.remove_reader(fd_);
+    watching_ = false;
+    ::close(fd_);
+    fd_ = -1;
+    events_ = nullptr;
   }
-
-  Task<void> wait_closed() override {
-    if (woken_) co_return;
-    Future<void> waiter(loop_);
-    waiters_.push_back(waiter);
-    co_await waiter;
-  }
-
-  Task<void> serve_forever() override {
-    if (serving_forever_) throw RuntimeError("server is already being awaited on serve_forever()");
-    if (closed_) throw RuntimeError("server is closed");
-    start_serving();
-    serving_forever_.emplace(loop_);
-    Future<void> fut = *serving_forever_;
-    auto self = shared_from_this();
-    std::exception_ptr cancelled;
-    try {
-      co_await fut;
-    } catch (const CancelledError&) {
-      cancelled = std::current_exception();
-    }
-    serving_forever_.reset();
-    close();
-    co_await wait_closed();
-    if (cancelled) std::rethrow_exception(cancelled);
-  }
-
-  void start_serving() override {
-    if (serving_ || closed_) return;
-    serving_ = true;
-    for (int fd : fds_) {
-      loop_.add_reader(fd, [self = shared_from_this(), fd] { self->accept_ready(fd); });
-    }
-  }
-
-  bool is_serving() const override { return serving_; }
-  std::vector<SocketAddress> sockets() const override {
-    return closed_ ? std::vector<SocketAddress>{} : addrs_;
-  }
-  EventLoop& get_loop() const override { return loop_; }
 
  private:
-  // The loop closed: close the listening fds, wake nobody, drop the factory and the waiters.
+  // The loop closed: close the fd, tell the server (it drops its factory and waiters uncalled).
   void abandon() noexcept override {
-    auto self = weak_from_this().lock();
-    closed_ = true;
-    serving_ = false;
-    for (int fd : fds_) ::close(fd);
-    fds_.clear();
-    auto factory = std::move(factory_);
-    auto waiters = std::move(waiters_);
-    waiters_.clear();
-    serving_forever_.reset();
-  }
-
-  void wakeup() {
-    woken_ = true;
-    auto waiters = std::move(waiters_);
-    waiters_.clear();
-    for (auto& w : waiters) {
-      if (!w.done()) w.set_result();
+    watching_ = false;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (Events* events = std::exchange(events_, nullptr)) {
+      std::vector<std::shared_ptr<void>> graveyard;
+      events->on_abandoned(graveyard);
     }
-  }
-
-  void accept_ready(int fd) {
-    for (int i = 0; i < backlog_ && !closed_; ++i) {
-      int cfd = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (cfd < 0) {
-        const int err = errno;
-        if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == ECONNABORTED) return;
-        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-          // Out of descriptors: stop accepting for a second, as asyncio does.
-          loop_.call_exception_handler(
-              {"socket.accept() out of system resource", make_os_error(err, "accept"), {}});
-          for (int lfd : fds_) loop_.remove_reader(lfd);
-          serving_ = false;
-          loop_.call_later(1.0, [self = shared_from_this()] { self->start_serving(); });
-          return;
-        }
-        loop_.call_exception_handler({"socket.accept() failed", make_os_error(err, "accept"), {}});
-        return;
-      }
-      int one = 1;
-      setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      std::shared_ptr<Protocol> protocol;
-      try {
-        protocol = factory_();
-      } catch (...) {
-        ::close(cfd);
-        loop_.call_exception_handler(
-            {"Error on transport creation for incoming connection", std::current_exception(), {}});
-        continue;
-      }
-      ++active_;
-      std::weak_ptr<EpollServer> weak = weak_from_this();
-      auto transport = std::make_shared<io_internal::StreamTransport>(
-          loop_, std::make_shared<FdSocket>(loop_, cfd, StreamSocket::Kind::kConnection),
-          std::move(protocol), [weak] {
-            if (auto s = weak.lock()) s->detach();
-          });
-      transport->start();
-    }
-  }
-
-  void detach() {
-    if (active_ > 0) --active_;
-    if (active_ == 0 && closed_) wakeup();
   }
 
   EpollLoop& loop_;
-  ProtocolFactory factory_;
-  std::vector<int> fds_;
-  std::vector<SocketAddress> addrs_;
-  int backlog_;
-  size_t active_ = 0;
-  bool serving_ = false;
-  bool closed_ = false;
-  bool woken_ = false;
-  std::vector<Future<void>> waiters_;
-  std::optional<Future<void>> serving_forever_;
+  int fd_;
+  uint64_t id_;
+  SocketAddress address_;
+  Events* events_ = nullptr;
+  bool watching_ = false;
 };
 
 // asyncio's _SelectorDatagramTransport.
@@ -436,8 +349,9 @@ Task<std::vector<AddrInfo>> EpollNetwork::getaddrinfo(std::string host, int port
   co_return co_await std::move(resolved);
 }
 
-Task<int> EpollNetwork::connect_one(AddrInfo info, std::optional<SocketAddress> local) {
-  FdGuard fd(::socket(info.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+Task<std::shared_ptr<StreamSocket>> EpollNetwork::connect(SocketAddress address,
+                                                           std::optional<SocketAddress> local) {
+  FdGuard fd(::socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) throw_os_error(errno, "socket");
   int one = 1;
   setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -452,8 +366,10 @@ Task<int> EpollNetwork::connect_one(AddrInfo info, std::optional<SocketAddress> 
                                          py_addr(*local)));
     }
   }
-  epoll_internal::to_sockaddr(info.address, &ss, &len);
-  const std::string peer = info.address.to_string();
+  if (!epoll_internal::to_sockaddr(address, &ss, &len)) {
+    throw ValueError(absl::StrCat("connect: not a numeric address: ", address.host));
+  }
+  const std::string peer = address.to_string();
   int rc;
   do {
     rc = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
@@ -466,60 +382,11 @@ Task<int> EpollNetwork::connect_one(AddrInfo info, std::optional<SocketAddress> 
     getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &errlen);
     if (err != 0) throw_os_error(err, "Connect call failed", peer);
   }
-  co_return fd.release();
+  co_return std::make_shared<FdSocket>(loop_, fd.release(), StreamSocket::Kind::kConnection);
 }
 
-Task<std::shared_ptr<Transport>> EpollNetwork::create_connection(ProtocolFactory factory,
-                                                                 std::string host, int port,
-                                                                 ConnectionOptions options) {
-  auto infos = co_await getaddrinfo(host, port, options.family, SOCK_STREAM, 0);
-  if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
-  std::vector<std::exception_ptr> errors;
-  int fd = -1;
-  for (const auto& info : infos) {
-    try {
-      fd = co_await connect_one(info, options.local_addr);
-      break;
-    } catch (const OSError&) {
-      errors.push_back(std::current_exception());
-    }
-  }
-  if (fd < 0) {
-    // As asyncio: one error, or several with the same text, is raised as is.
-    std::vector<std::string> texts;
-    for (auto& e : errors) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        texts.push_back(x.what());
-      }
-    }
-    bool same = true;
-    for (auto& t : texts) same = same && t == texts[0];
-    if (same) std::rethrow_exception(errors[0]);
-    throw OSError(EHOSTUNREACH, absl::StrCat("Multiple exceptions: ", absl::StrJoin(texts, ", ")));
-  }
-  FdGuard guard(fd);
-  std::shared_ptr<Protocol> protocol = factory();
-  auto transport = std::make_shared<io_internal::StreamTransport>(
-      loop_, std::make_shared<FdSocket>(loop_, guard.release(), StreamSocket::Kind::kConnection),
-      std::move(protocol));
-  Future<void> waiter(loop_);
-  transport->start(waiter);
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    transport->abort();
-    throw;
-  }
-  co_return transport;
-}
-
-Task<std::shared_ptr<Server>> EpollNetwork::create_server(ProtocolFactory factory,
-                                                          std::string host, int port,
-                                                          ServerOptions options) {
-  auto infos = co_await getaddrinfo(host, port, options.family, SOCK_STREAM, AI_PASSIVE);
-  if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+std::vector<std::shared_ptr<Listener>> EpollNetwork::listen(const std::vector<AddrInfo>& infos,
+                                                            const ServerOptions& options) {
   std::vector<FdGuard> fds;
   for (const auto& info : infos) {
     FdGuard fd(::socket(info.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -530,7 +397,9 @@ Task<std::shared_ptr<Server>> EpollNetwork::create_server(ProtocolFactory factor
     if (info.family == AF_INET6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     sockaddr_storage ss;
     socklen_t len;
-    epoll_internal::to_sockaddr(info.address, &ss, &len);
+    if (!epoll_internal::to_sockaddr(info.address, &ss, &len)) {
+      throw ValueError(absl::StrCat("listen: not a numeric address: ", info.address.host));
+    }
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
       throw_os_error(errno, absl::StrCat("error while attempting to bind on address ",
                                          py_addr(info.address)));
@@ -539,12 +408,9 @@ Task<std::shared_ptr<Server>> EpollNetwork::create_server(ProtocolFactory factor
     if (::listen(fd.get(), std::max(0, options.backlog)) < 0) throw_os_error(errno, "listen");
     fds.push_back(std::move(fd));
   }
-  std::vector<int> raw;
-  for (auto& fd : fds) raw.push_back(fd.release());
-  auto server = std::make_shared<EpollServer>(loop_, std::move(factory), std::move(raw),
-                                              options.backlog);
-  if (options.start_serving) server->start_serving();
-  co_return server;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  for (auto& fd : fds) listeners.push_back(std::make_shared<FdListener>(loop_, fd.release()));
+  return listeners;
 }
 
 Task<std::shared_ptr<DatagramTransport>> EpollNetwork::create_datagram_endpoint(

@@ -1,5 +1,7 @@
-// EpollNetwork: the real world's NetworkService — non-blocking sockets on the EpollLoop, TCP
-// through FdTransport, UDP through an internal datagram transport, getaddrinfo on the executor.
+// EpollNetwork: the real world's NetworkService — non-blocking sockets on the EpollLoop: TCP
+// connections as FdSockets, listening sockets as FdListeners (asyncio's transport and server
+// above them live in runtime/io), UDP through an internal datagram transport, getaddrinfo on
+// the executor.
 // Owned by the loop; user code reaches it through the free functions of runtime/io/network.h.
 #ifndef WEFT_RUNTIME_EPOLL_EPOLL_NETWORK_H_
 #define WEFT_RUNTIME_EPOLL_EPOLL_NETWORK_H_
@@ -19,15 +21,14 @@ class EpollNetwork final : public NetworkService {
 
   Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family, int socktype,
                                           int flags) override;
-  Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory, std::string host,
-                                                     int port, ConnectionOptions options) override;
-  Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, int port,
-                                              ServerOptions options) override;
+  Task<std::shared_ptr<StreamSocket>> connect(SocketAddress address,
+                                              std::optional<SocketAddress> local) override;
+  std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>& addresses,
+                                                const ServerOptions& options) override;
   Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
       DatagramProtocolFactory factory, DatagramOptions options) override;
 
  private:
-  Task<int> connect_one(AddrInfo info, std::optional<SocketAddress> local);
   EpollLoop& loop_;
 };
 

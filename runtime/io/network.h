@@ -1,5 +1,6 @@
 // The transport-level network API of asyncio's loop, as free functions on the running loop:
-// create_connection, create_server, create_datagram_endpoint, getaddrinfo. They dispatch to
+// create_connection, create_server, create_datagram_endpoint, getaddrinfo. asyncio's logic is
+// here (runtime/io/internal/connect.h), once; what crosses into the world goes through
 // get_running_loop().network_service(), so the same code runs in either world.
 #ifndef WEFT_RUNTIME_IO_NETWORK_H_
 #define WEFT_RUNTIME_IO_NETWORK_H_
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "runtime/event_loop.h"
+#include "runtime/io/internal/connect.h"
 #include "runtime/io/network_service.h"
 #include "runtime/task.h"
 
@@ -39,8 +41,8 @@ create_connection(F factory, std::string host, int port, ConnectionOptions optio
     *made = factory();
     return std::shared_ptr<Protocol>(*made);
   };
-  Task<std::shared_ptr<Transport>> connect =
-      internal::network().create_connection(std::move(wrapped), std::move(host), port, options);
+  Task<std::shared_ptr<Transport>> connect = io_internal::create_connection(
+      internal::network(), std::move(wrapped), std::move(host), port, std::move(options));
   std::shared_ptr<Transport> transport = co_await std::move(connect);
   std::shared_ptr<P> protocol = *made;
   co_return std::make_pair(std::move(transport), std::move(protocol));
@@ -49,7 +51,8 @@ create_connection(F factory, std::string host, int port, ConnectionOptions optio
 // asyncio loop.create_server: `factory()` is called for each accepted connection.
 inline Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host,
                                                    int port, ServerOptions options = {}) {
-  return internal::network().create_server(std::move(factory), std::move(host), port, options);
+  return io_internal::create_server(internal::network(), std::move(factory), std::move(host), port,
+                                    options);
 }
 
 // asyncio loop.create_datagram_endpoint: returns (transport, protocol).

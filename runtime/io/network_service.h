@@ -1,6 +1,7 @@
 // weft::NetworkService: the world's network (DESIGN.md §3): the epoll world opens real sockets,
 // the simulated world fakes hosts and links. Users call the free functions of
-// runtime/io/network.h and runtime/io/streams.h, which dispatch to the running loop's service.
+// runtime/io/network.h and runtime/io/streams.h, which run asyncio's logic over the running
+// loop's service.
 #ifndef WEFT_RUNTIME_IO_NETWORK_SERVICE_H_
 #define WEFT_RUNTIME_IO_NETWORK_SERVICE_H_
 
@@ -11,9 +12,11 @@
 
 #include "runtime/io/datagram_protocol.h"
 #include "runtime/io/datagram_transport.h"
+#include "runtime/io/listener.h"
 #include "runtime/io/protocol.h"
 #include "runtime/io/server.h"
 #include "runtime/io/socket_address.h"
+#include "runtime/io/stream_socket.h"
 #include "runtime/io/transport.h"
 #include "runtime/task.h"
 
@@ -52,6 +55,11 @@ struct DatagramOptions {
   bool allow_broadcast = false;
 };
 
+// The world's network below asyncio: resolution, connecting one address, listening, datagrams.
+// What asyncio defines above it — create_connection over several addresses with its error
+// aggregation, create_server, Server and serve_forever, the stream transport — is written once
+// in runtime/io and runs over either world's service (or a decorator of it, or a stand-in:
+// runtime/world.h).
 class NetworkService {
  public:
   virtual ~NetworkService() = default;
@@ -59,15 +67,17 @@ class NetworkService {
   // OSError (errno holds the EAI_* code) when resolution fails.
   virtual Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family,
                                                   int socktype, int flags) = 0;
-  // Connects to the first address of `host` that accepts; raises the last connect error
-  // (ConnectionRefusedError, ...) when none does. On success `factory()` is called once and its
-  // protocol gets connection_made on the next iteration. A cancelled call closes the socket.
-  virtual Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory,
-                                                             std::string host, int port,
-                                                             ConnectionOptions options) = 0;
-  // Listens on every address of `host` ("" = all interfaces); `factory()` per connection.
-  virtual Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host,
-                                                      int port, ServerOptions options) = 0;
+  // Connects to one resolved address (bound to `local` first when given). Raises the connect
+  // error (ConnectionRefusedError, TimeoutError's OSError(ETIMEDOUT), ...) with the peer. A
+  // cancelled connect leaves nothing behind (the half-open connection is reset).
+  virtual Task<std::shared_ptr<StreamSocket>> connect(SocketAddress address,
+                                                      std::optional<SocketAddress> local) = 0;
+  // Binds and listens on each of `addresses` (each with its port; 0 picks one). OSError
+  // (EADDRINUSE, EADDRNOTAVAIL, ...) naming the address when one fails; nothing stays bound then.
+  virtual std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>& addresses,
+                                                        const ServerOptions& options) = 0;
+  // asyncio's create_datagram_endpoint, still at asyncio's height in each world (its datagram
+  // socket below asyncio comes with the UDP step of the seam).
   virtual Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
       DatagramProtocolFactory factory, DatagramOptions options) = 0;
 };

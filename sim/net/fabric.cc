@@ -52,7 +52,7 @@ void Fabric::release_all() {
   conns_.clear();
   udp_by_id_.clear();
   for (auto& h : hosts_) {
-    for (auto& l : h.listeners) graveyard.push_back(std::move(l.server));
+    for (auto& l : h.listeners) graveyard.push_back(std::move(l.listener));
     h.listeners.clear();
     h.udp.clear();
   }
@@ -326,8 +326,8 @@ void Fabric::crash_host(HostId h) {
   auto listeners = std::move(host_ref.listeners);
   host_ref.listeners.clear();
   for (auto& l : listeners) {
-    l.server->vanish();
-    graveyard.push_back(std::move(l.server));
+    l.listener->vanish(graveyard);
+    graveyard.push_back(std::move(l.listener));
   }
   auto endpoints = host_ref.udp;
   for (UdpEndpoint* ep : endpoints) {

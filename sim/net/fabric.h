@@ -1,5 +1,6 @@
 // Internals of weft::sim::Network (see the diagram in network.cc): the Fabric holds the hosts,
-// links, cuts and every socket; TcpEnd, SimServer and UdpEndpoint are the transports and servers
+// links, cuts and every socket; TcpEnd, SimListener and UdpEndpoint are the sockets, listeners and
+// endpoints
 // user code sees. Not for use outside sim/net.
 #ifndef WEFT_SIM_NET_FABRIC_H_
 #define WEFT_SIM_NET_FABRIC_H_
@@ -38,7 +39,7 @@ inline constexpr HostId kNoHost = UINT32_MAX;
 
 class Fabric;
 class TcpEnd;
-class SimServer;
+class SimListener;
 class UdpEndpoint;
 
 // Protocols, futures and the like released on teardown or crash: destroyed after the network's
@@ -66,12 +67,12 @@ struct Host {
   int next_port = 32768;  // Linux's ephemeral range: 32768..60999
   absl::btree_map<int, int> tcp_ports;  // port -> users (listeners and connection ends)
   absl::btree_map<int, int> udp_ports;
-  struct Listener {
+  struct Listening {
     SocketAddress address;
     bool reuse_port;
-    std::shared_ptr<SimServer> server;  // the network keeps a listening server alive
+    std::shared_ptr<SimListener> listener;  // the network keeps a listening socket alive
   };
-  std::vector<Listener> listeners;    // in bind order
+  std::vector<Listening> listeners;   // in bind order
   std::vector<UdpEndpoint*> udp;      // in bind order
 };
 
@@ -147,7 +148,7 @@ class TcpEnd final : public StreamSocket,
 
  private:
   friend class Fabric;
-  friend class SimServer;
+  friend class SimListener;
 
   // What read() / write() would not answer EAGAIN to.
   bool readable() const;
@@ -180,45 +181,42 @@ class TcpEnd final : public StreamSocket,
   bool rst_answered_ = false;
 };
 
-class SimServer final : public Server,
-                        public Attached,
-                        public std::enable_shared_from_this<SimServer> {
+// A listening socket on one address: the simulated world's Listener. Connections whose
+// handshake completed wait in its backlog until accepted; asyncio's Server above it is the
+// shared io_internal::StreamServer.
+class SimListener final : public Listener,
+                          public Attached,
+                          public std::enable_shared_from_this<SimListener> {
  public:
-  SimServer(EventLoop& loop, HostId host, ProtocolFactory factory,
-            std::vector<SocketAddress> addresses, uint16_t group);
-  ~SimServer() override;
+  SimListener(HostId host, SocketAddress address, uint16_t group, uint64_t id);
+  ~SimListener() override;
 
+  uint64_t id() const override { return id_; }
+  void set_events(Events* events) override { events_ = events; }
+  void want_accept(bool on) override;
+  std::shared_ptr<StreamSocket> accept(int& err) override;
+  SocketAddress address() const override { return address_; }
   void close() override;
-  Task<void> wait_closed() override;
-  Task<void> serve_forever() override;
-  void start_serving() override;
-  bool is_serving() const override { return serving_; }
-  std::vector<SocketAddress> sockets() const override;
-  EventLoop& get_loop() const override { return loop_; }
   void detach(Graveyard& graveyard) override;
 
  private:
   friend class Fabric;
-  friend class TcpEnd;
   void enqueue(std::shared_ptr<TcpEnd> end);
-  void accept_pending();
-  void connection_done();
-  void wakeup();
-  // Crash: closed without waking anyone or resetting anything (the host is gone).
-  void vanish();
+  bool pending() const;
+  void schedule_kick();
+  void kick();
+  // Crash: gone without resetting anything or telling the server more than that it is gone.
+  void vanish(Graveyard& graveyard);
 
-  EventLoop& loop_;
   HostId host_;
-  ProtocolFactory factory_;
-  std::vector<SocketAddress> addresses_;
+  SocketAddress address_;
   uint16_t group_;
+  uint64_t id_;
+  Events* events_ = nullptr;
   std::deque<std::shared_ptr<TcpEnd>> backlog_;
-  size_t active_ = 0;
-  bool serving_ = false;
+  bool watching_ = false;
   bool closed_ = false;
-  bool woken_ = false;
-  std::vector<Future<void>> waiters_;
-  std::optional<Future<void>> serving_forever_;
+  bool kick_scheduled_ = false;
 };
 
 // ---- UDP ----
@@ -335,10 +333,11 @@ class Fabric {
   void tcp_reset_both(TcpConnection& c);
   size_t reset_connections(HostId a, HostId b);
   size_t open_connections() const;
-  std::shared_ptr<SimServer> tcp_listen(HostId host, ProtocolFactory factory,
-                                        const std::vector<AddrInfo>& infos, int port,
-                                        const ServerOptions& options);
-  void tcp_unlisten(SimServer& server);
+  // Listens on every address of `infos` (their port; 0: one ephemeral port for all of them).
+  std::vector<std::shared_ptr<Listener>> tcp_listen(HostId host,
+                                                    const std::vector<AddrInfo>& infos,
+                                                    const ServerOptions& options);
+  void tcp_unlisten(SimListener& listener);
   // Runs `fn` so that tasks it creates join `group` (protocol callbacks run outside any task).
   void in_group(uint16_t group, absl::FunctionRef<void()> fn);
 

@@ -111,83 +111,26 @@ Task<std::vector<AddrInfo>> Network::getaddrinfo(std::string host, int port, int
   co_return fabric_->resolve(host, port, family, socktype, flags);
 }
 
-namespace {
-
-// Connects one address: the handshake's outcome, or its error. A cancelled connect withdraws
-// the SYN (or resets the other side if it already answered).
-Task<std::shared_ptr<net_internal::TcpEnd>> connect_one(Fabric* fabric, HostId src,
-                                                        SocketAddress address,
-                                                        std::optional<SocketAddress> local) {
-  std::shared_ptr<net_internal::TcpEnd> end = fabric->tcp_open(src, address, local);
+Task<std::shared_ptr<StreamSocket>> Network::connect(SocketAddress address,
+                                                    std::optional<SocketAddress> local) {
+  const HostId src = fabric_->current_host_up();
+  // The handshake's outcome, or its error. A cancelled connect withdraws the SYN (or resets the
+  // other side if it already answered).
+  std::shared_ptr<net_internal::TcpEnd> end = fabric_->tcp_open(src, address, local);
   Future<void> done = end->connect_future();
   try {
     co_await done;
   } catch (const CancelledError&) {
-    fabric->tcp_cancel_connect(end);
+    fabric_->tcp_cancel_connect(end);
     throw;
   }
   co_return end;
 }
 
-}  // namespace
-
-Task<std::shared_ptr<Transport>> Network::create_connection(ProtocolFactory factory,
-                                                            std::string host, int port,
-                                                            ConnectionOptions options) {
+std::vector<std::shared_ptr<Listener>> Network::listen(const std::vector<AddrInfo>& addresses,
+                                                       const ServerOptions& options) {
   const HostId src = fabric_->current_host_up();
-  std::vector<AddrInfo> infos = fabric_->resolve(host, port, options.family, SOCK_STREAM, 0);
-  std::vector<std::exception_ptr> errors;
-  std::shared_ptr<net_internal::TcpEnd> end;
-  for (const auto& info : infos) {
-    try {
-      auto connecting = connect_one(fabric_.get(), src, info.address, options.local_addr);
-      end = co_await std::move(connecting);
-      break;
-    } catch (const OSError&) {
-      errors.push_back(std::current_exception());
-    }
-  }
-  if (!end) {
-    // As asyncio: one error, or several with the same text, is raised as is.
-    std::vector<std::string> texts;
-    for (auto& e : errors) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        texts.push_back(x.what());
-      }
-    }
-    bool same = true;
-    for (auto& t : texts) same = same && t == texts[0];
-    if (same) std::rethrow_exception(errors[0]);
-    throw OSError(EHOSTUNREACH, absl::StrCat("Multiple exceptions: ", absl::StrJoin(texts, ", ")));
-  }
-  std::shared_ptr<Protocol> protocol;
-  try {
-    protocol = factory();
-  } catch (...) {
-    fabric_->tcp_cancel_connect(end);
-    throw;
-  }
-  auto transport =
-      std::make_shared<io_internal::StreamTransport>(loop_, end, std::move(protocol));
-  Future<void> waiter(loop_);
-  transport->start(waiter);
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    transport->abort();
-    throw;
-  }
-  co_return transport;
-}
-
-Task<std::shared_ptr<Server>> Network::create_server(ProtocolFactory factory, std::string host,
-                                                     int port, ServerOptions options) {
-  const HostId src = fabric_->current_host_up();
-  std::vector<AddrInfo> infos =
-      fabric_->resolve(host, port, options.family, SOCK_STREAM, AI_PASSIVE);
-  co_return fabric_->tcp_listen(src, std::move(factory), infos, port, options);
+  return fabric_->tcp_listen(src, addresses, options);
 }
 
 Task<std::shared_ptr<DatagramTransport>> Network::create_datagram_endpoint(

@@ -110,10 +110,11 @@ class Network final : public NetworkService {
   // ---- NetworkService ----
   Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family, int socktype,
                                           int flags) override;
-  Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory, std::string host,
-                                                     int port, ConnectionOptions options) override;
-  Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, int port,
-                                              ServerOptions options) override;
+  // From the current host (ENETDOWN while it is down).
+  Task<std::shared_ptr<StreamSocket>> connect(SocketAddress address,
+                                              std::optional<SocketAddress> local) override;
+  std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>& addresses,
+                                                const ServerOptions& options) override;
   Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
       DatagramProtocolFactory factory, DatagramOptions options) override;
 

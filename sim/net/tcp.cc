@@ -1,6 +1,6 @@
-// Simulated TCP: the connection ends (TcpEnd, the simulated StreamSocket), servers (SimServer)
-// and the fabric's segment engine. The asyncio transport above an end is the shared
-// io_internal::StreamTransport.
+// Simulated TCP: the connection ends (TcpEnd, the simulated StreamSocket), the listening sockets
+// (SimListener) and the fabric's segment engine. The asyncio transport and server above them are
+// the shared io_internal::StreamTransport and StreamServer.
 //
 //   transport write ─► TcpEnd::write ─► tcp_send: segments of ≤ max_segment while the window has
 //              room (a segment may be cut short: a partial read); the rest stays in the
@@ -146,26 +146,64 @@ void TcpEnd::detach(Graveyard& graveyard) {
   connect_future_.reset();
 }
 
-// ---- SimServer ----
+// ---- SimListener ----
 
-SimServer::SimServer(EventLoop& loop, HostId host, ProtocolFactory factory,
-                     std::vector<SocketAddress> addresses, uint16_t group)
-    : loop_(loop), host_(host), factory_(std::move(factory)), addresses_(std::move(addresses)),
-      group_(group) {}
+SimListener::SimListener(HostId host, SocketAddress address, uint16_t group, uint64_t id)
+    : host_(host), address_(std::move(address)), group_(group), id_(id) {}
 
-SimServer::~SimServer() {
+SimListener::~SimListener() {
   if (fabric_) fabric_->forget(this);
 }
 
-std::vector<SocketAddress> SimServer::sockets() const {
-  return closed_ ? std::vector<SocketAddress>{} : addresses_;
+bool SimListener::pending() const {
+  for (const auto& e : backlog_) {
+    if (e->phase_ == Phase::kBacklog) return true;
+  }
+  return false;
 }
 
-void SimServer::close() {
+void SimListener::want_accept(bool on) {
+  watching_ = on;
+  if (on && pending()) schedule_kick();
+}
+
+void SimListener::schedule_kick() {
+  if (kick_scheduled_ || !events_ || !fabric_ || fabric_->loop().is_closed()) return;
+  kick_scheduled_ = true;
+  fabric_->loop().call_soon([self = shared_from_this()] { self->kick(); });
+}
+
+void SimListener::kick() {
+  kick_scheduled_ = false;
+  if (!events_ || !watching_ || closed_ || !fabric_ || !pending()) return;
+  auto self = shared_from_this();
+  fabric_->in_group(group_, [&] { events_->on_acceptable(); });
+  if (watching_ && !closed_ && pending()) schedule_kick();
+}
+
+void SimListener::enqueue(std::shared_ptr<TcpEnd> end) {
+  backlog_.push_back(std::move(end));
+  if (watching_) schedule_kick();
+}
+
+std::shared_ptr<StreamSocket> SimListener::accept(int& err) {
+  while (!backlog_.empty()) {
+    std::shared_ptr<TcpEnd> e = std::move(backlog_.front());
+    backlog_.pop_front();
+    if (e->phase_ != Phase::kBacklog) continue;  // reset while it waited
+    e->phase_ = Phase::kOpen;
+    return e;
+  }
+  err = closed_ ? EBADF : EAGAIN;
+  return nullptr;
+}
+
+void SimListener::close() {
   if (closed_) return;
   auto self = shared_from_this();
   closed_ = true;
-  serving_ = false;
+  events_ = nullptr;
+  watching_ = false;
   auto backlog = std::move(backlog_);
   backlog_.clear();
   if (fabric_) {
@@ -176,103 +214,19 @@ void SimServer::close() {
       if (e->phase_ == Phase::kBacklog) fabric_->tcp_close_now(*e, /*rst=*/true);
     }
   }
-  if (serving_forever_ && !serving_forever_->done()) serving_forever_->cancel();
-  serving_forever_.reset();
-  if (active_ == 0) wakeup();
 }
 
-void SimServer::vanish() {
+void SimListener::vanish(Graveyard& graveyard) {
   closed_ = true;
-  serving_ = false;
-  backlog_.clear();
-}
-
-void SimServer::wakeup() {
-  woken_ = true;
-  auto waiters = std::move(waiters_);
-  waiters_.clear();
-  for (auto& w : waiters) {
-    if (!w.done()) w.set_result();
-  }
-}
-
-Task<void> SimServer::wait_closed() {
-  if (woken_) co_return;
-  Future<void> waiter(loop_);
-  waiters_.push_back(waiter);
-  co_await waiter;
-}
-
-Task<void> SimServer::serve_forever() {
-  if (serving_forever_) throw RuntimeError("server is already being awaited on serve_forever()");
-  if (closed_) throw RuntimeError("server is closed");
-  start_serving();
-  serving_forever_.emplace(loop_);
-  Future<void> fut = *serving_forever_;
-  auto self = shared_from_this();
-  std::exception_ptr cancelled;
-  try {
-    co_await fut;
-  } catch (const CancelledError&) {
-    cancelled = std::current_exception();
-  }
-  serving_forever_.reset();
-  close();
-  co_await wait_closed();
-  if (cancelled) std::rethrow_exception(cancelled);
-}
-
-void SimServer::start_serving() {
-  if (serving_ || closed_) return;
-  serving_ = true;
-  accept_pending();
-}
-
-void SimServer::enqueue(std::shared_ptr<TcpEnd> end) {
-  backlog_.push_back(std::move(end));
-  accept_pending();
-}
-
-void SimServer::accept_pending() {
-  auto self = shared_from_this();
-  while (serving_ && !closed_ && fabric_ && !backlog_.empty()) {
-    std::shared_ptr<TcpEnd> e = std::move(backlog_.front());
-    backlog_.pop_front();
-    if (e->phase_ != Phase::kBacklog) continue;  // reset while it waited
-    std::shared_ptr<Protocol> protocol;
-    try {
-      fabric_->in_group(group_, [&] { protocol = factory_(); });
-    } catch (...) {
-      loop_.call_exception_handler(
-          {"Error on transport creation for incoming connection", std::current_exception(), {}});
-      fabric_->tcp_close_now(*e, /*rst=*/true);
-      continue;
-    }
-    ++active_;
-    e->phase_ = Phase::kOpen;
-    std::weak_ptr<SimServer> weak = self;
-    // Made in the server's group: the protocol's callbacks (and the tasks they start) belong to
-    // the node that listens.
-    fabric_->in_group(group_, [&] {
-      auto transport = std::make_shared<io_internal::StreamTransport>(
-          loop_, e, std::move(protocol), [weak] {
-            if (auto s = weak.lock()) s->connection_done();
-          });
-      transport->start();
-    });
-  }
-}
-
-void SimServer::connection_done() {
-  if (active_ > 0) --active_;
-  if (active_ == 0 && closed_) wakeup();
-}
-
-void SimServer::detach(Graveyard& graveyard) {
-  fabric_ = nullptr;
-  graveyard.push_back(std::make_shared<ProtocolFactory>(std::move(factory_)));
+  watching_ = false;
   for (auto& e : backlog_) graveyard.push_back(std::move(e));
   backlog_.clear();
+  if (Events* events = std::exchange(events_, nullptr)) events->on_abandoned(graveyard);
+}
+
+void SimListener::detach(Graveyard& graveyard) {
+  fabric_ = nullptr;
+  vanish(graveyard);
 }
 
 // ---- The fabric's TCP engine ----
@@ -529,23 +483,23 @@ void Fabric::tcp_on_syn(TcpConnection& c) {
   std::shared_ptr<TcpEnd> srv = c.end[1];
   if (srv->phase_ != Phase::kIdle) return;
   const HostId h = c.host[1];
-  std::shared_ptr<SimServer> server;
+  std::shared_ptr<SimListener> listener;
   for (const auto& l : hosts_[h].listeners) {
     if (l.address.family == c.addr[1].family && l.address.port == c.addr[1].port &&
         (l.address.host == c.addr[1].host || is_wildcard(l.address.host))) {
-      server = l.server;
+      listener = l.listener;
       break;
     }
   }
-  if (!server) {
+  if (!listener) {
     srv->phase_ = Phase::kClosed;
     tcp_depart(c, 1, SegKind::kRst, {});
     return;
   }
   srv->phase_ = Phase::kBacklog;
-  srv->group_ = server->group_;
+  srv->group_ = listener->group_;
   tcp_depart(c, 1, SegKind::kSynAck, {});
-  server->enqueue(std::move(srv));
+  listener->enqueue(std::move(srv));
 }
 
 void Fabric::tcp_on_synack(TcpConnection& c) {
@@ -714,9 +668,9 @@ void Fabric::clear_direction(Direction& d) {
   d.gap_next = false;
 }
 
-std::shared_ptr<SimServer> Fabric::tcp_listen(HostId host_id, ProtocolFactory factory,
-                                              const std::vector<AddrInfo>& infos, int port,
-                                              const ServerOptions& options) {
+std::vector<std::shared_ptr<Listener>> Fabric::tcp_listen(HostId host_id,
+                                                          const std::vector<AddrInfo>& infos,
+                                                          const ServerOptions& options) {
   Host& h = hosts_[host_id];
   for (const auto& info : infos) {
     if (!owns(host_id, info.address.host)) {
@@ -724,6 +678,7 @@ std::shared_ptr<SimServer> Fabric::tcp_listen(HostId host_id, ProtocolFactory fa
                                                  py_addr(info.address)));
     }
   }
+  const int port = infos.empty() ? 0 : infos.front().address.port;
   const int p = port != 0 ? port : pick_port(h, true);
   std::vector<SocketAddress> addrs;
   for (const auto& info : infos) {
@@ -739,25 +694,26 @@ std::shared_ptr<SimServer> Fabric::tcp_listen(HostId host_id, ProtocolFactory fa
     }
     addrs.push_back(a);
   }
-  auto server =
-      std::make_shared<SimServer>(loop_, host_id, std::move(factory), addrs, loop_.current_group());
-  attach(server.get());
+  std::vector<std::shared_ptr<Listener>> out;
   for (const auto& a : addrs) {
-    h.listeners.push_back(Host::Listener{a, options.reuse_port, server});
+    auto listener = std::make_shared<SimListener>(host_id, a, loop_.current_group(),
+                                                  loop_.next_resource_id());
+    attach(listener.get());
+    h.listeners.push_back(Host::Listening{a, options.reuse_port, listener});
     ++h.tcp_ports[p];
+    out.push_back(std::move(listener));
   }
-  if (options.start_serving) server->start_serving();
-  return server;
+  return out;
 }
 
-void Fabric::tcp_unlisten(SimServer& server) {
-  Host& h = hosts_[server.host_];
-  std::vector<std::shared_ptr<SimServer>> released;
+void Fabric::tcp_unlisten(SimListener& listener) {
+  Host& h = hosts_[listener.host_];
+  std::vector<std::shared_ptr<SimListener>> released;
   for (auto it = h.listeners.begin(); it != h.listeners.end();) {
-    if (it->server.get() == &server) {
+    if (it->listener.get() == &listener) {
       auto pit = h.tcp_ports.find(it->address.port);
       if (pit != h.tcp_ports.end() && --pit->second <= 0) h.tcp_ports.erase(pit);
-      released.push_back(std::move(it->server));
+      released.push_back(std::move(it->listener));
       it = h.listeners.erase(it);
     } else {
       ++it;

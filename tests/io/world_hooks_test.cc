@@ -3,6 +3,7 @@
 // entirely (a scripted peer, as a replayer would feed recorded bytes back), and misuse of the
 // hooks is refused with a clear RuntimeError.
 #include <gmock/gmock.h>
+#include <errno.h>
 #include <netdb.h>
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include "runtime/io/executor.h"
 #include "runtime/io/executor_service.h"
 #include "runtime/io/network_service.h"
+#include "runtime/io/stream_socket.h"
 #include "runtime/io/streams.h"
 #include "runtime/weft.h"
 #include "runtime/world.h"
@@ -37,17 +39,15 @@ class CountingNetwork final : public NetworkService {
     log_->push_back("getaddrinfo " + host);
     return inner_->getaddrinfo(std::move(host), port, family, socktype, flags);
   }
-  Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory, std::string host,
-                                                     int port,
-                                                     ConnectionOptions options) override {
-    log_->push_back("create_connection " + host);
-    return inner_->create_connection(std::move(factory), std::move(host), port,
-                                     std::move(options));
+  Task<std::shared_ptr<StreamSocket>> connect(SocketAddress address,
+                                              std::optional<SocketAddress> local) override {
+    log_->push_back("connect " + address.to_string());
+    return inner_->connect(std::move(address), std::move(local));
   }
-  Task<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host,
-                                              int port, ServerOptions options) override {
-    log_->push_back("create_server " + host);
-    return inner_->create_server(std::move(factory), std::move(host), port, options);
+  std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>& addresses,
+                                                const ServerOptions& options) override {
+    log_->push_back("listen " + addresses.at(0).address.host);
+    return inner_->listen(addresses, options);
   }
   Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
       DatagramProtocolFactory factory, DatagramOptions options) override {
@@ -128,85 +128,103 @@ TYPED_TEST(WorldHooksTest, DecoratorSeesEveryCrossingAndTheProgramRunsUnchanged)
   };
   Log out = TypeParam::run(body(), counting_hooks(log));
   EXPECT_THAT(out, ElementsAre("echo hi\n", "42"));
-  EXPECT_THAT(*log, ElementsAre("create_server 127.0.0.1", "create_connection 127.0.0.1",
-                                "submit", "shutdown"));
+  ASSERT_EQ(log->size(), 6u) << ::testing::PrintToString(*log);
+  // Resolution, listen, resolution, one connect (to the port the server got), the job.
+  EXPECT_EQ((*log)[0], "getaddrinfo 127.0.0.1");
+  EXPECT_EQ((*log)[1], "listen 127.0.0.1");
+  EXPECT_EQ((*log)[2], "getaddrinfo 127.0.0.1");
+  EXPECT_THAT((*log)[3], ::testing::StartsWith("connect 127.0.0.1:"));
+  EXPECT_THAT(std::vector<std::string>(log->begin() + 4, log->end()),
+              ElementsAre("submit", "shutdown"));
 }
 
-// A transport whose peer is a script: the first write is answered with the next line of the
-// script, as a replayer answers with recorded bytes. Each delivery is its own loop callback,
-// so the protocol sees data on a later iteration, as from a real peer.
-class ScriptedTransport final : public Transport,
-                                public std::enable_shared_from_this<ScriptedTransport> {
+// A connection whose peer is a script, below asyncio: each write is answered with the next
+// line of the script (then EOF), as a replayer answers with recorded reads. Readiness is a loop
+// callback, as from a world; asyncio's transport and streams above it are weft's own.
+class ScriptedSocket final : public StreamSocket,
+                             public std::enable_shared_from_this<ScriptedSocket> {
  public:
-  ScriptedTransport(std::vector<std::string> replies, std::shared_ptr<Log> written)
+  ScriptedSocket(std::vector<std::string> replies, std::shared_ptr<Log> written)
       : replies_(std::move(replies)), written_(std::move(written)) {}
 
-  void start(std::shared_ptr<Protocol> protocol) {
-    protocol_ = std::move(protocol);
-    protocol_->connection_made(shared_from_this());
+  Kind kind() const override { return Kind::kConnection; }
+  uint64_t id() const override { return 1; }
+  void set_events(Events* events) override { events_ = events; }
+  void want_read(bool on) override {
+    want_read_ = on;
+    notify();
   }
-  void write(std::string_view data) override {
-    if (closing_) return;
+  void want_write(bool on) override { want_write_ = on; }
+  IoResult read(std::string& into) override {
+    if (inbox_.empty()) return eof_ ? IoResult{} : IoResult{.err = EAGAIN};
+    into = std::move(inbox_);
+    inbox_.clear();
+    return {.bytes = into.size()};
+  }
+  IoResult write(std::string_view data) override {
+    if (closed_) return {.err = EPIPE};
     written_->push_back(std::string(data));
     if (next_ < replies_.size()) {
-      get_running_loop().call_soon([self = shared_from_this(), reply = replies_[next_++]] {
-        if (!self->closing_) self->protocol_->data_received(reply);
-      });
-    } else if (next_ == replies_.size()) {
-      ++next_;
-      get_running_loop().call_soon([self = shared_from_this()] {
-        if (!self->closing_) self->protocol_->eof_received();
-      });
+      inbox_ += replies_[next_++];
+    } else {
+      eof_ = true;
     }
+    notify();
+    return {.bytes = data.size()};
   }
-  void close() override {
-    if (closing_) return;
-    closing_ = true;
-    get_running_loop().call_soon([self = shared_from_this()] {
-      auto protocol = std::move(self->protocol_);
-      protocol->connection_lost(nullptr);
-    });
+  void shutdown_write() override {}
+  void close(bool) override {
+    closed_ = true;
+    events_ = nullptr;
   }
-  bool is_closing() const override { return closing_; }
-  ExtraInfo get_extra_info(std::string_view name) const override {
-    if (name == "peername") return SocketAddress{.host = "scripted", .port = 1};
-    return {};
-  }
-  void pause_reading() override {}
-  void resume_reading() override {}
-  bool is_reading() const override { return !closing_; }
-  void write_eof() override {}
-  bool can_write_eof() const override { return false; }
-  void abort() override { close(); }
-  void set_write_buffer_limits(std::optional<long>, std::optional<long>) override {}
-  std::pair<size_t, size_t> get_write_buffer_limits() const override { return {0, 0}; }
-  size_t get_write_buffer_size() const override { return 0; }
+  SocketAddress local_address() const override { return {AF_INET, "10.0.0.1", 40000}; }
+  SocketAddress peer_address() const override { return {AF_INET, "10.9.9.9", 6379}; }
+  ExtraInfo extra_info(std::string_view) const override { return std::monostate{}; }
 
  private:
+  void notify() {
+    if (!events_ || !want_read_ || (inbox_.empty() && !eof_) || scheduled_) return;
+    scheduled_ = true;
+    get_running_loop().call_soon([self = shared_from_this()] {
+      self->scheduled_ = false;
+      if (self->events_ && self->want_read_) self->events_->on_readable();
+    });
+  }
+
   std::vector<std::string> replies_;
   std::shared_ptr<Log> written_;
-  std::shared_ptr<Protocol> protocol_;
+  Events* events_ = nullptr;
+  std::string inbox_;
   size_t next_ = 0;
-  bool closing_ = false;
+  bool eof_ = false;
+  bool closed_ = false;
+  bool want_read_ = false;
+  bool want_write_ = false;
+  bool scheduled_ = false;
 };
 
-// A network with one scripted peer: every connection gets the same script; nothing else exists.
+// A network with one scripted peer: names resolve to one address, every connection gets the
+// script; nothing listens.
 class ScriptedNetwork final : public NetworkService {
  public:
   ScriptedNetwork(std::vector<std::string> replies, std::shared_ptr<Log> written)
       : replies_(std::move(replies)), written_(std::move(written)) {}
-  Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int, int, int, int) override {
-    throw OSError(EAI_NONAME, "scripted network: no resolver for " + host);
+  Task<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int, int socktype,
+                                          int) override {
+    written_->push_back("resolve " + host);
+    AddrInfo info;
+    info.family = AF_INET;
+    info.socktype = socktype;
+    info.address = {AF_INET, "10.9.9.9", port};
+    co_return std::vector<AddrInfo>{info};
   }
-  Task<std::shared_ptr<Transport>> create_connection(ProtocolFactory factory, std::string host,
-                                                     int, ConnectionOptions) override {
-    written_->push_back("connect " + host);
-    auto transport = std::make_shared<ScriptedTransport>(replies_, written_);
-    transport->start(factory());
-    co_return transport;
+  Task<std::shared_ptr<StreamSocket>> connect(SocketAddress address,
+                                              std::optional<SocketAddress>) override {
+    written_->push_back("connect " + address.to_string());
+    co_return std::make_shared<ScriptedSocket>(replies_, written_);
   }
-  Task<std::shared_ptr<Server>> create_server(ProtocolFactory, std::string, int,
-                                              ServerOptions) override {
+  std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>&,
+                                                const ServerOptions&) override {
     throw RuntimeError("scripted network: no servers");
   }
   Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(DatagramProtocolFactory,
@@ -246,7 +264,8 @@ TYPED_TEST(WorldHooksTest, StandInReplacesTheNetwork) {
   };
   Log out = TypeParam::run(body(), hooks);
   EXPECT_THAT(out, ElementsAre("+OK ready\n", "+OK 7\n", "eof:"));
-  EXPECT_THAT(*written, ElementsAre("connect db.example", "HELLO\n", "GET n\n", "QUIT\n"));
+  EXPECT_THAT(*written, ElementsAre("resolve db.example", "connect 10.9.9.9:6379", "HELLO\n",
+                                    "GET n\n", "QUIT\n"));
 }
 
 // Hooks after a service is in use would split the run between two worlds: refused, and the

@@ -1,0 +1,88 @@
+#include "runtime/io/internal/connect.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/errors.h"
+#include "runtime/future.h"
+#include "runtime/io/internal/stream_server.h"
+#include "runtime/io/internal/stream_transport.h"
+
+namespace weft::io_internal {
+
+Task<std::shared_ptr<Transport>> create_connection(NetworkService& net, ProtocolFactory factory,
+                                                   std::string host, int port,
+                                                   ConnectionOptions options) {
+  EventLoop& loop = get_running_loop();
+  Task<std::vector<AddrInfo>> resolving =
+      net.getaddrinfo(std::move(host), port, options.family, SOCK_STREAM, 0);
+  std::vector<AddrInfo> infos = co_await std::move(resolving);
+  if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+  std::vector<std::exception_ptr> errors;
+  std::shared_ptr<StreamSocket> socket;
+  for (const auto& info : infos) {
+    try {
+      Task<std::shared_ptr<StreamSocket>> connecting = net.connect(info.address,
+                                                                   options.local_addr);
+      socket = co_await std::move(connecting);
+      break;
+    } catch (const OSError&) {
+      errors.push_back(std::current_exception());
+    }
+  }
+  if (!socket) {
+    // As asyncio: one error, or several with the same text, is raised as is.
+    std::vector<std::string> texts;
+    for (auto& e : errors) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        texts.push_back(x.what());
+      }
+    }
+    bool same = true;
+    for (auto& t : texts) same = same && t == texts[0];
+    if (same) std::rethrow_exception(errors[0]);
+    throw OSError(EHOSTUNREACH, absl::StrCat("Multiple exceptions: ", absl::StrJoin(texts, ", ")));
+  }
+  std::shared_ptr<Protocol> protocol;
+  try {
+    protocol = factory();
+  } catch (...) {
+    socket->close(/*reset=*/true);
+    throw;
+  }
+  auto transport = std::make_shared<StreamTransport>(loop, std::move(socket), std::move(protocol));
+  Future<void> waiter(loop);
+  transport->start(waiter);
+  try {
+    co_await waiter;
+  } catch (const CancelledError&) {
+    transport->abort();
+    throw;
+  }
+  co_return transport;
+}
+
+Task<std::shared_ptr<Server>> create_server(NetworkService& net, ProtocolFactory factory,
+                                            std::string host, int port, ServerOptions options) {
+  EventLoop& loop = get_running_loop();
+  Task<std::vector<AddrInfo>> resolving =
+      net.getaddrinfo(std::move(host), port, options.family, SOCK_STREAM, AI_PASSIVE);
+  std::vector<AddrInfo> infos = co_await std::move(resolving);
+  if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+  std::vector<std::shared_ptr<Listener>> listeners = net.listen(infos, options);
+  auto server = std::make_shared<StreamServer>(loop, std::move(factory), std::move(listeners),
+                                               options.backlog);
+  if (options.start_serving) server->start_serving();
+  co_return server;
+}
+
+}  // namespace weft::io_internal
