@@ -6,7 +6,7 @@ shift
 status=0
 for forbidden in "$@"; do
   if grep -E "^${forbidden}(/|:)" "$deps_file"; then
-    echo "FAIL: //runtime/... depends on ${forbidden} (listed above)" >&2
+    echo "FAIL: a library of //runtime/... depends on ${forbidden} (listed above)" >&2
     status=1
   fi
 done
