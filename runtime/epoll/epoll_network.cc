@@ -108,7 +108,7 @@ class EpollServer final : public Server,
     if (serving_ || closed_) return;
     serving_ = true;
     for (int fd : fds_) {
-      loop_.add_reader(fd, [self = shared_from_this(), fd] { self->accept_ready(fd); });
+      loop_.add_reader(fd, [self = shared_from_this(), fd] { self->accept_ready(fd); }, id());
     }
   }
 
@@ -215,17 +215,18 @@ class EpollDatagramTransport final : public DatagramTransport,
 
   void start(Future<void> waiter) {
     auto self = shared_from_this();
-    loop_.call_soon([self] {
+    loop_.call_soon_for(id(), [self] {
       if (!self->protocol_) return;
       self->connected_ = true;
       self->protocol_->connection_made(self);
     });
-    loop_.call_soon([self] {
+    loop_.call_soon_for(id(), [self] {
       if (self->closing_ || self->fd_ < 0) return;
       self->reading_ = true;
-      self->loop_.add_reader(self->fd_, [self] { self->read_ready(); });
+      self->loop_.add_reader(self->fd_, [self] { self->read_ready(); }, self->id());
     });
-    loop_.call_soon([waiter]() mutable {
+    waiter.core()->set_resource_id(id());
+    loop_.call_soon_for(id(), [waiter]() mutable {
       if (!waiter.done()) waiter.set_result();
     });
   }
@@ -236,7 +237,8 @@ class EpollDatagramTransport final : public DatagramTransport,
     stop_reading();
     if (buffer_.empty()) {
       ++conn_lost_;
-      loop_.call_soon([self = shared_from_this()] { self->call_connection_lost(nullptr); });
+      loop_.call_soon_for(id(),
+                          [self = shared_from_this()] { self->call_connection_lost(nullptr); });
     }
   }
   bool is_closing() const override { return closing_; }
@@ -248,6 +250,7 @@ class EpollDatagramTransport final : public DatagramTransport,
   }
   void abort() override { force_close(nullptr); }
   size_t get_write_buffer_size() const override { return buffer_size_; }
+  uint64_t resource_id() const override { return id(); }
 
   void sendto(std::string_view data, std::optional<SocketAddress> addr) override {
     if (addr && remote_ && !(addr->host == remote_->host && addr->port == remote_->port)) {
@@ -266,7 +269,7 @@ class EpollDatagramTransport final : public DatagramTransport,
         error(err, addr ? *addr : *remote_);
         return;
       }
-      loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); });
+      loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); }, id());
     }
     buffer_.emplace_back(std::string(data), remote_ ? std::nullopt : addr);
     buffer_size_ += data.size();
@@ -353,7 +356,8 @@ class EpollDatagramTransport final : public DatagramTransport,
     closing_ = true;
     stop_reading();
     ++conn_lost_;
-    loop_.call_soon([self = shared_from_this(), exc] { self->call_connection_lost(exc); });
+    loop_.call_soon_for(id(),
+                        [self = shared_from_this(), exc] { self->call_connection_lost(exc); });
   }
 
   void call_connection_lost(std::exception_ptr exc) {

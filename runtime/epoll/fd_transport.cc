@@ -16,8 +16,9 @@ namespace {
 }  // namespace
 
 FdTransport::FdTransport(EpollLoop& loop, int fd, Kind kind, std::shared_ptr<Protocol> protocol,
-                         std::function<void()> on_lost)
-    : Resource(loop), loop_(loop), fd_(fd), kind_(kind), protocol_(std::move(protocol)),
+                         std::function<void()> on_lost, uint64_t resource)
+    : Resource(loop), loop_(loop), fd_(fd), resource_(resource ? resource : id()), kind_(kind),
+      protocol_(std::move(protocol)),
       on_lost_(std::move(on_lost)) {
   if (kind_ == Kind::kSocket) {
     peer_ = epoll_internal::peer_of(fd_);
@@ -48,14 +49,15 @@ void FdTransport::abandon() noexcept {
 
 void FdTransport::start(std::optional<Future<void>> waiter) {
   auto self = shared_from_this();
-  loop_.call_soon([self] {
+  loop_.call_soon_for(resource_, [self] {
     if (!self->protocol_) return;
     self->protocol_connected_ = true;
     self->protocol_->connection_made(self);
   });
-  loop_.call_soon([self] { self->start_reading(); });
+  loop_.call_soon_for(resource_, [self] { self->start_reading(); });
   if (waiter) {
-    loop_.call_soon([w = *waiter]() mutable {
+    waiter->core()->set_resource_id(resource_);  // the connecting task wakes with our id
+    loop_.call_soon_for(resource_, [w = *waiter]() mutable {
       if (!w.done()) w.set_result();
     });
   }
@@ -64,7 +66,7 @@ void FdTransport::start(std::optional<Future<void>> waiter) {
 void FdTransport::start_reading() {
   if (closing_ || paused_ || fd_ < 0) return;
   // A write pipe is "read" only to notice the reader going away (EPOLLERR), as asyncio does.
-  loop_.add_reader(fd_, [self = shared_from_this()] { self->read_ready(); });
+  loop_.add_reader(fd_, [self = shared_from_this()] { self->read_ready(); }, resource_);
   reading_registered_ = true;
 }
 
@@ -131,11 +133,11 @@ void FdTransport::on_eof() {
     if (reading_registered_) loop_.remove_reader(fd_);
     reading_registered_ = false;
     auto self = shared_from_this();
-    loop_.call_soon([self] {
+    loop_.call_soon_for(resource_, [self] {
       if (self->protocol_) self->protocol_->eof_received();
     });
     ++conn_lost_;
-    loop_.call_soon([self] { self->call_connection_lost(nullptr); });
+    loop_.call_soon_for(resource_, [self] { self->call_connection_lost(nullptr); });
     return;
   }
   bool keep_open = false;
@@ -178,7 +180,7 @@ void FdTransport::write(std::string_view data) {
     }
     data.remove_prefix(static_cast<size_t>(n));
     if (data.empty()) return;
-    loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); });
+    loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); }, resource_);
     writer_registered_ = true;
   }
   buffer_.append(data);
@@ -281,7 +283,8 @@ void FdTransport::close() {
     ++conn_lost_;
     if (writer_registered_) loop_.remove_writer(fd_);
     writer_registered_ = false;
-    loop_.call_soon([self = shared_from_this()] { self->call_connection_lost(nullptr); });
+    loop_.call_soon_for(resource_,
+                        [self = shared_from_this()] { self->call_connection_lost(nullptr); });
   }
 }
 
@@ -299,7 +302,8 @@ void FdTransport::force_close(std::exception_ptr exc) {
     reading_registered_ = false;
   }
   ++conn_lost_;
-  loop_.call_soon([self = shared_from_this(), exc] { self->call_connection_lost(exc); });
+  loop_.call_soon_for(resource_,
+                      [self = shared_from_this(), exc] { self->call_connection_lost(exc); });
 }
 
 void FdTransport::fatal_error(std::exception_ptr exc, const char* message) {

@@ -30,9 +30,10 @@ class FdTransport final : public Transport,
   enum class Kind { kSocket, kReadPipe, kWritePipe };
 
   // Takes ownership of `fd` (already non-blocking). `on_lost` runs after connection_lost (a
-  // server uses it to count its connections).
+  // server uses it to count its connections). `resource`: the resource id the transport stands
+  // for (a child's pipe: the process's); 0: its own (EpollLoop::Resource::id).
   FdTransport(EpollLoop& loop, int fd, Kind kind, std::shared_ptr<Protocol> protocol,
-              std::function<void()> on_lost = {});
+              std::function<void()> on_lost = {}, uint64_t resource = 0);
   ~FdTransport() override;
 
   // Schedules connection_made, then starts reading, then completes `waiter` (if any) — each on
@@ -54,6 +55,8 @@ class FdTransport final : public Transport,
   void set_write_buffer_limits(std::optional<long> high, std::optional<long> low) override;
   std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
   size_t get_write_buffer_size() const override { return buffer_.size() - offset_; }
+  // What every callback this transport schedules carries (never the fd).
+  uint64_t resource_id() const override { return resource_; }
 
  private:
   // The loop closed: close the fd, drop the protocol uncalled (see EpollLoop::Resource).
@@ -72,6 +75,7 @@ class FdTransport final : public Transport,
 
   EpollLoop& loop_;
   int fd_;
+  uint64_t resource_;
   Kind kind_;
   std::shared_ptr<Protocol> protocol_;
   std::function<void()> on_lost_;

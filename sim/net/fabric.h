@@ -98,7 +98,7 @@ struct Direction {
 };
 
 struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
-  uint64_t id = 0;
+  uint64_t id = 0;  // a loop-issued resource id: both ends report it (TcpEnd::resource_id)
   HostId host[2] = {kNoHost, kNoHost};  // [0] the connecting side, [1] the accepting side
   SocketAddress addr[2];
   std::shared_ptr<TcpEnd> end[2];
@@ -135,6 +135,9 @@ class TcpEnd final : public Transport,
   void set_write_buffer_limits(std::optional<long> high, std::optional<long> low) override;
   std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
   size_t get_write_buffer_size() const override { return sendbuf_.size() - send_off_; }
+  // The connection's id, the same for both ends: what its deliveries, timers and the reads
+  // they wake carry.
+  uint64_t resource_id() const override { return conn_id_; }
   void detach(Graveyard& graveyard) override;
 
   // The handshake's outcome (connecting side, until it is known).
@@ -159,6 +162,7 @@ class TcpEnd final : public Transport,
   std::string take(size_t n);
 
   std::weak_ptr<TcpConnection> conn_;
+  uint64_t conn_id_ = 0;
   int side_;
   HostId host_;
   SocketAddress sock_;
@@ -247,6 +251,8 @@ class UdpEndpoint final : public DatagramTransport,
   ExtraInfo get_extra_info(std::string_view name) const override;
   void abort() override { close(); }
   size_t get_write_buffer_size() const override { return 0; }
+  // The endpoint's loop-issued id: what its deliveries and the datagrams it sends carry.
+  uint64_t resource_id() const override { return id_; }
   void detach(Graveyard& graveyard) override;
 
  private:
@@ -261,7 +267,7 @@ class UdpEndpoint final : public DatagramTransport,
   std::optional<SocketAddress> remote_;
   bool reuse_port_;
   uint16_t group_;
-  uint64_t id_ = 0;
+  uint64_t id_ = 0;  // loop-issued resource id; also the key of its flow of datagrams
   std::shared_ptr<DatagramProtocol> protocol_;
   std::optional<Future<void>> waiter_;
   std::optional<std::exception_ptr> pending_lost_;
