@@ -74,6 +74,20 @@ Handle EventLoop::call_soon(absl::AnyInvocable<void()> fn) {
   return Handle(std::move(cb));
 }
 
+Handle EventLoop::call_soon_for(uint64_t resource, absl::AnyInvocable<void()> fn) {
+  check_open("call_soon");
+  auto cb = internal::make_ref<internal::CallbackState>(std::move(fn));
+  cb->seq = ++callback_ids_;
+  schedule(cb.get(), {}, resource);
+  return Handle(std::move(cb));
+}
+
+TimerHandle EventLoop::call_at_ns_for(uint64_t resource, int64_t when_ns,
+                                      absl::AnyInvocable<void()> fn) {
+  check_open("call_at_ns");
+  return push_callback_timer(when_ns, std::move(fn), resource);
+}
+
 void EventLoop::call_soon_threadsafe(absl::AnyInvocable<void()> fn) { call_soon(std::move(fn)); }
 
 TimerHandle EventLoop::call_later(double delay, absl::AnyInvocable<void()> fn) {
@@ -96,9 +110,11 @@ TimerHandle EventLoop::call_at_ns(int64_t when_ns, absl::AnyInvocable<void()> fn
   return push_callback_timer(when_ns, std::move(fn));
 }
 
-TimerHandle EventLoop::push_callback_timer(int64_t when_ns, absl::AnyInvocable<void()> fn) {
+TimerHandle EventLoop::push_callback_timer(int64_t when_ns, absl::AnyInvocable<void()> fn,
+                                           uint64_t resource) {
   auto cb = internal::make_ref<internal::CallbackState>(std::move(fn));
   cb->seq = ++callback_ids_;
+  cb->resource = resource ? resource : next_resource_id();
   cb->when_ns = when_ns;
   cb->loop = this;
   push_timer(cb.get(), cb->when_ns, cb->seq);
@@ -108,7 +124,15 @@ TimerHandle EventLoop::push_callback_timer(int64_t when_ns, absl::AnyInvocable<v
 void EventLoop::arm_timer(internal::TimerFuture* f) {
   check_open("arm_timer");
   f->seq_ = ++callback_ids_;
+  f->set_resource_id(next_resource_id());
   push_timer(f, f->when_ns_, f->seq_);
+}
+
+uint64_t EventLoop::timer_resource(internal::Runnable* timer) {
+  if (timer->kind() == internal::Runnable::Kind::kCallback) {
+    return static_cast<internal::CallbackState*>(timer)->resource;
+  }
+  return static_cast<internal::TimerFuture*>(timer)->resource_id();
 }
 
 bool EventLoop::timer_dead(const internal::Runnable* timer) {
@@ -184,7 +208,7 @@ void EventLoop::run_once() {
     const TimerEntry& t = timers_.front();
     if (!timer_dead(t.timer)) {
       if (observer_) observer_->on_timer_fired(t.seq, t.when_ns);
-      schedule(t.timer);
+      schedule(t.timer, {}, timer_resource(t.timer));
     }
     pop_timer();
   }
@@ -205,6 +229,7 @@ void EventLoop::run_once() {
       auto* tf = static_cast<internal::TimerFuture*>(e.runnable);
       if (!tf->disarmed()) observer_->on_callback(tf->seq());
     }
+    step_resource_ = e.resource;  // reported by a task's step (TaskBase::run)
     try {
       e.runnable->run(e.handle);
     } catch (...) {

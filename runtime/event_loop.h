@@ -192,12 +192,34 @@ class EventLoop {
   }
 
   // ---- Internal scheduling API, for awaiters and primitives. ----
-  // Queues `r` to run with `h`; `resource` tags what made it ready (DESIGN.md §5).
+  // Queues `r` to run with `h`; `resource` is the loop-issued id of what made it ready (DESIGN.md
+  // §5), 0 for nothing in particular. What each ready entry carries:
+  //   a task woken by a future        the future's resource_id() (a primitive's waiter: the
+  //                                   primitive's id; a stream read: the connection's; a sleep:
+  //                                   its timer's; an executor job's future: the job's)
+  //   a task's first step, sleep(0)   0
+  //   a done callback                 the future's resource_id()
+  //   call_soon / call_soon_threadsafe 0; call_soon_for: the resource given
+  //   a due timer                     the timer's id (call_later / call_at / a sleep), or the
+  //                                   resource it was armed for (call_at_ns_for)
+  //   fd readiness (real loop)        the id of the transport / server / pipe watching the fd,
+  //                                   0 for a bare add_reader / add_writer; never the fd
   void schedule(internal::Runnable* r, std::coroutine_handle<> h = {}, uint64_t resource = 0);
-  // Puts `f` on the timer heap at f->when_ns() (ordered with call_at timers by (when, id)).
+  // call_soon / call_at_ns whose ready entry carries `resource` (a connection's delivery, a
+  // network timer): how the worlds tag the callbacks they schedule for a resource.
+  Handle call_soon_for(uint64_t resource, absl::AnyInvocable<void()> fn);
+  TimerHandle call_at_ns_for(uint64_t resource, int64_t when_ns, absl::AnyInvocable<void()> fn);
+  // Puts `f` on the timer heap at f->when_ns() (ordered with call_at timers by (when, id)) and
+  // gives it a new resource id, which the task it wakes reports.
   void arm_timer(internal::TimerFuture* f);
   internal::TaskBase* current_task_raw() const { return current_task_; }
+  // A new resource id: one sequence per loop, shared by every kind of resource (primitives,
+  // futures, timers, connections, endpoints, processes, executor jobs), never 0, never reused.
+  // Both worlds issue them the same way, so a simulated run's ids repeat with its seed.
   uint64_t next_resource_id() { return ++resource_ids_; }
+  // The resource of the ready entry running now (meaningful only while one runs): what
+  // on_task_step reports.
+  uint64_t step_resource() const { return step_resource_; }
   void register_task(internal::TaskBase* task);
   void unregister_pending(internal::TaskBase* task);
   void unregister_live(internal::TaskBase* task);
@@ -257,7 +279,11 @@ class EventLoop {
   void compact_timers();
   // close(): releases every ready entry and timer without running it.
   void drop_scheduled();
-  TimerHandle push_callback_timer(int64_t when_ns, absl::AnyInvocable<void()> fn);
+  // `resource` 0: the timer gets an id of its own.
+  TimerHandle push_callback_timer(int64_t when_ns, absl::AnyInvocable<void()> fn,
+                                  uint64_t resource = 0);
+  // The resource a due timer's ready entry carries (see schedule()).
+  static uint64_t timer_resource(internal::Runnable* timer);
   [[noreturn]] static void throw_closed();
   [[noreturn]] void throw_wrong_thread(const char* object, const char* method) const;
 
@@ -275,6 +301,7 @@ class EventLoop {
   uint64_t task_ids_ = 0;
   uint64_t callback_ids_ = 0;
   uint64_t resource_ids_ = 0;
+  uint64_t step_resource_ = 0;  // see step_resource()
   LoopObserver* observer_ = nullptr;
   ExceptionHandler handler_;
   internal::RepeatedReports repeated_reports_;  // what the default handler left out

@@ -142,6 +142,9 @@ class Future {
   }
 
   EventLoop& get_loop() const { return *state_->loop(); }
+  // The loop-issued resource id a task woken by this future reports (LoopObserver::on_task_step):
+  // the future's own, issued on first need (see internal::FutureCore::resource_id).
+  uint64_t resource_id() const { return state_->resource_id(); }
   internal::FutureState<T>* core() const { return state_.get(); }
   friend bool operator==(const Future& a, const Future& b) { return a.state_ == b.state_; }
 

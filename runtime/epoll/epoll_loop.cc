@@ -35,20 +35,23 @@ uint64_t os_seed() {
 // A level-triggered fd callback: unlike a Handle it may run many times.
 class EpollLoop::FdCallback final : public internal::Runnable {
  public:
-  explicit FdCallback(absl::AnyInvocable<void()> fn) : fn_(std::move(fn)) {}
+  FdCallback(absl::AnyInvocable<void()> fn, uint64_t resource)
+      : fn_(std::move(fn)), resource_(resource) {}
   void run(std::coroutine_handle<>) override {
     if (active_) fn_();
   }
   void deactivate() { active_ = false; }
+  uint64_t resource() const { return resource_; }
 
  private:
   absl::AnyInvocable<void()> fn_;
+  uint64_t resource_;
   bool active_ = true;
 };
 
 EpollLoop::OsRandom::OsRandom() : rng_(os_seed()) {}
 
-EpollLoop::Resource::Resource(EpollLoop& loop) {
+EpollLoop::Resource::Resource(EpollLoop& loop) : id_(loop.next_resource_id()) {
   if (loop.is_closed()) return;
   owner_ = &loop;
   next_ = loop.resources_;
@@ -168,11 +171,11 @@ void EpollLoop::update(int fd, Watch& w) {
   w.events = events;
 }
 
-void EpollLoop::add_reader(int fd, absl::AnyInvocable<void()> fn) {
+void EpollLoop::add_reader(int fd, absl::AnyInvocable<void()> fn, uint64_t resource) {
   check_open("add_reader");
   Watch& w = watches_[fd];
   if (w.reader) w.reader->deactivate();
-  w.reader = internal::make_ref<FdCallback>(std::move(fn));
+  w.reader = internal::make_ref<FdCallback>(std::move(fn), resource);
   update(fd, w);
 }
 
@@ -187,11 +190,11 @@ bool EpollLoop::remove_reader(int fd) {
   return true;
 }
 
-void EpollLoop::add_writer(int fd, absl::AnyInvocable<void()> fn) {
+void EpollLoop::add_writer(int fd, absl::AnyInvocable<void()> fn, uint64_t resource) {
   check_open("add_writer");
   Watch& w = watches_[fd];
   if (w.writer) w.writer->deactivate();
-  w.writer = internal::make_ref<FdCallback>(std::move(fn));
+  w.writer = internal::make_ref<FdCallback>(std::move(fn), resource);
   update(fd, w);
 }
 
@@ -235,10 +238,10 @@ void EpollLoop::poll(int64_t timeout_ns) {
     auto it = watches_.find(fd);
     if (it == watches_.end()) continue;
     if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && it->second.reader) {
-      schedule(it->second.reader.get(), {}, static_cast<uint64_t>(fd));
+      schedule(it->second.reader.get(), {}, it->second.reader->resource());
     }
     if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && it->second.writer) {
-      schedule(it->second.writer.get(), {}, static_cast<uint64_t>(fd));
+      schedule(it->second.writer.get(), {}, it->second.writer->resource());
     }
   }
 }

@@ -35,11 +35,13 @@ class EpollLoop final : public EventLoop {
 
   // Runs `fn` on every iteration while `fd` is readable (or hung up / in error). Replaces an
   // earlier reader of the same fd. These four are loop-thread only, as every method but
-  // call_soon_threadsafe (RuntimeError from another thread while the loop runs).
-  void add_reader(int fd, absl::AnyInvocable<void()> fn);
+  // call_soon_threadsafe (RuntimeError from another thread while the loop runs). `resource`:
+  // the loop-issued id of what watches the fd (a transport's), which each readiness entry
+  // carries (EventLoop::schedule); 0 for a bare watch. Never the fd: fds are reused.
+  void add_reader(int fd, absl::AnyInvocable<void()> fn, uint64_t resource = 0);
   // False if no reader was registered.
   bool remove_reader(int fd);
-  void add_writer(int fd, absl::AnyInvocable<void()> fn);
+  void add_writer(int fd, absl::AnyInvocable<void()> fn, uint64_t resource = 0);
   bool remove_writer(int fd);
 
   // What holds an fd on this loop's behalf and is handed to user code: a transport, a server,
@@ -52,6 +54,10 @@ class EpollLoop final : public EventLoop {
     Resource(const Resource&) = delete;
     Resource& operator=(const Resource&) = delete;
 
+    // The loop-issued resource id (DESIGN.md §5), issued at construction: what the callbacks
+    // scheduled for this object carry, and what its transport's resource_id() returns.
+    uint64_t id() const { return id_; }
+
    protected:
     explicit Resource(EpollLoop& loop);
     ~Resource();
@@ -62,6 +68,7 @@ class EpollLoop final : public EventLoop {
    private:
     friend class EpollLoop;
     EpollLoop* owner_ = nullptr;  // null once abandoned (or when made on a closed loop)
+    uint64_t id_ = 0;
     Resource* prev_ = nullptr;
     Resource* next_ = nullptr;
   };

@@ -51,20 +51,22 @@ Task<void> wait_writable(EpollLoop& loop, int fd) {
 class FdListener final : public Listener, public EpollLoop::Resource {
  public:
   FdListener(EpollLoop& loop, int fd)
-      : Resource(loop), loop_(loop), fd_(fd), id_(loop.next_resource_id()),
-        address_(epoll_internal::sock_of(fd)) {}
+      : Resource(loop), loop_(loop), fd_(fd), address_(epoll_internal::sock_of(fd)) {}
   ~FdListener() override { close(); }
 
-  uint64_t id() const override { return id_; }
+  uint64_t id() const override { return Resource::id(); }
   void set_events(Events* events) override { events_ = events; }
   void want_accept(bool on) override {
     if (fd_ < 0 || on == watching_) return;
     watching_ = on;
     if (on) {
       // Removed before this object goes (close()), and a removed watch never runs.
-      loop_.add_reader(fd_, [this] {
-        if (events_) events_->on_acceptable();
-      });
+      loop_.add_reader(
+          fd_,
+          [this] {
+            if (events_) events_->on_acceptable();
+          },
+          id());
     } else {
       loop_.remove_reader(fd_);
     }
@@ -107,7 +109,6 @@ class FdListener final : public Listener, public EpollLoop::Resource {
 
   EpollLoop& loop_;
   int fd_;
-  uint64_t id_;
   SocketAddress address_;
   Events* events_ = nullptr;
   bool watching_ = false;
@@ -130,17 +131,18 @@ class EpollDatagramTransport final : public DatagramTransport,
 
   void start(Future<void> waiter) {
     auto self = shared_from_this();
-    loop_.call_soon([self] {
+    loop_.call_soon_for(id(), [self] {
       if (!self->protocol_) return;
       self->connected_ = true;
       self->protocol_->connection_made(self);
     });
-    loop_.call_soon([self] {
+    loop_.call_soon_for(id(), [self] {
       if (self->closing_ || self->fd_ < 0) return;
       self->reading_ = true;
-      self->loop_.add_reader(self->fd_, [self] { self->read_ready(); });
+      self->loop_.add_reader(self->fd_, [self] { self->read_ready(); }, self->id());
     });
-    loop_.call_soon([waiter]() mutable {
+    waiter.core()->set_resource_id(id());
+    loop_.call_soon_for(id(), [waiter]() mutable {
       if (!waiter.done()) waiter.set_result();
     });
   }
@@ -151,7 +153,8 @@ class EpollDatagramTransport final : public DatagramTransport,
     stop_reading();
     if (buffer_.empty()) {
       ++conn_lost_;
-      loop_.call_soon([self = shared_from_this()] { self->call_connection_lost(nullptr); });
+      loop_.call_soon_for(id(),
+                          [self = shared_from_this()] { self->call_connection_lost(nullptr); });
     }
   }
   bool is_closing() const override { return closing_; }
@@ -163,6 +166,7 @@ class EpollDatagramTransport final : public DatagramTransport,
   }
   void abort() override { force_close(nullptr); }
   size_t get_write_buffer_size() const override { return buffer_size_; }
+  uint64_t resource_id() const override { return id(); }
 
   void sendto(std::string_view data, std::optional<SocketAddress> addr) override {
     if (addr && remote_ && !(addr->host == remote_->host && addr->port == remote_->port)) {
@@ -181,7 +185,7 @@ class EpollDatagramTransport final : public DatagramTransport,
         error(err, addr ? *addr : *remote_);
         return;
       }
-      loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); });
+      loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); }, id());
     }
     buffer_.emplace_back(std::string(data), remote_ ? std::nullopt : addr);
     buffer_size_ += data.size();
@@ -268,7 +272,8 @@ class EpollDatagramTransport final : public DatagramTransport,
     closing_ = true;
     stop_reading();
     ++conn_lost_;
-    loop_.call_soon([self = shared_from_this(), exc] { self->call_connection_lost(exc); });
+    loop_.call_soon_for(id(),
+                        [self = shared_from_this(), exc] { self->call_connection_lost(exc); });
   }
 
   void call_connection_lost(std::exception_ptr exc) {

@@ -88,7 +88,11 @@ class EpollSubprocessTransport final
  public:
   EpollSubprocessTransport(EpollLoop& loop, EpollProcessService& service, pid_t pid,
                            std::shared_ptr<SubprocessProtocol> protocol)
-      : loop_(loop), service_(service), pid_(pid), protocol_(std::move(protocol)) {}
+      : loop_(loop), service_(service), pid_(pid), id_(loop.next_resource_id()),
+        protocol_(std::move(protocol)) {}
+
+  // The process's loop-issued id: its pipes, its exit and the waits on them carry it.
+  uint64_t resource_id() const override { return id_; }
 
   // Wraps the parent's pipe ends (-1: no pipe), schedules connection_made, watches the exit.
   void start(std::array<int, 3> fds, int pidfd, Future<void> waiter) {
@@ -99,19 +103,22 @@ class EpollSubprocessTransport final
           loop_,
           std::make_shared<FdSocket>(loop_, fds[i],
                                      i == 0 ? StreamSocket::Kind::kWritePipe
-                                            : StreamSocket::Kind::kReadPipe),
+                                            : StreamSocket::Kind::kReadPipe,
+                                     id_),
           std::make_shared<PipeProtocol>(weak_from_this(), i));
       pipes_[i]->start();
     }
-    loop_.call_soon([self] {
+    loop_.call_soon_for(id_, [self] {
       if (!self->protocol_) return;
       self->connected_ = true;
       self->protocol_->connection_made(self);
     });
-    loop_.call_soon([waiter]() mutable {
+    waiter.core()->set_resource_id(id_);
+    loop_.call_soon_for(id_, [waiter]() mutable {
       if (!waiter.done()) waiter.set_result();
     });
-    service_.watch(pid_, pidfd, [self](int status) { self->process_exited(decode_status(status)); });
+    service_.watch(
+        pid_, pidfd, [self](int status) { self->process_exited(decode_status(status)); }, id_);
     std::weak_ptr<EpollSubprocessTransport> weak = self;
     service_.on_close([weak] { return !weak.expired(); },
                       [weak] {
@@ -171,7 +178,7 @@ class EpollSubprocessTransport final
  private:
   void process_exited(int returncode) {
     returncode_ = returncode;
-    loop_.call_soon([self = shared_from_this()] {
+    loop_.call_soon_for(id_, [self = shared_from_this()] {
       if (self->protocol_ && self->connected_) self->protocol_->process_exited();
       self->try_finish();
     });
@@ -183,7 +190,7 @@ class EpollSubprocessTransport final
       if (pipes_[i] && !disconnected_[i]) return;
     }
     finished_ = true;
-    loop_.call_soon([self = shared_from_this()] {
+    loop_.call_soon_for(id_, [self = shared_from_this()] {
       auto protocol = std::move(self->protocol_);
       self->protocol_ = nullptr;
       if (protocol && self->connected_) protocol->connection_lost(nullptr);
@@ -193,6 +200,7 @@ class EpollSubprocessTransport final
   EpollLoop& loop_;
   EpollProcessService& service_;
   pid_t pid_;
+  uint64_t id_;
   std::shared_ptr<SubprocessProtocol> protocol_;
   std::array<std::shared_ptr<io_internal::StreamTransport>, 3> pipes_;
   std::array<bool, 3> disconnected_{};
@@ -245,7 +253,8 @@ EpollProcessService::EpollProcessService(EpollLoop& loop)
 
 EpollProcessService::~EpollProcessService() { close(); }
 
-void EpollProcessService::watch(pid_t pid, int pidfd, absl::AnyInvocable<void(int)> on_exit) {
+void EpollProcessService::watch(pid_t pid, int pidfd, absl::AnyInvocable<void(int)> on_exit,
+                                uint64_t resource) {
   Child& child = children_[pid];
   child.on_exit = std::move(on_exit);
   if (pidfd >= 0) {
@@ -258,7 +267,7 @@ void EpollProcessService::watch(pid_t pid, int pidfd, absl::AnyInvocable<void(in
       } while (r < 0 && errno == EINTR);
       if (r == 0) return;  // spurious
       exited(pid, r == pid ? status : 0);
-    });
+    }, resource);
     return;
   }
   child.reaper = std::thread([this, pid] {

@@ -32,7 +32,9 @@ class EpollProcessService final : public ProcessService {
   // outlives the loop. Exit callbacks are dropped unrun.
   void close();
   // Calls `on_exit(wait status)` on the loop once `pid` has exited and been reaped.
-  void watch(pid_t pid, int pidfd, absl::AnyInvocable<void(int)> on_exit);
+  // `resource`: the process's id, carried by the pidfd's readiness (the reaper thread's
+  // hand-over, through call_soon_threadsafe, carries 0).
+  void watch(pid_t pid, int pidfd, absl::AnyInvocable<void(int)> on_exit, uint64_t resource = 0);
   // Registers what to run if the loop closes while a child's transport is still alive:
   // `abandon` drops the transport's protocol unrun, breaking the transport <-> protocol cycle.
   // `alive` says whether the transport still exists (expired entries are pruned).

@@ -8,8 +8,8 @@
 
 namespace weft {
 
-FdSocket::FdSocket(EpollLoop& loop, int fd, Kind kind)
-    : Resource(loop), loop_(loop), fd_(fd), kind_(kind), id_(loop.next_resource_id()) {
+FdSocket::FdSocket(EpollLoop& loop, int fd, Kind kind, uint64_t resource)
+    : Resource(loop), loop_(loop), fd_(fd), kind_(kind), id_(resource ? resource : Resource::id()) {
   if (kind_ == Kind::kConnection) {
     peer_ = epoll_internal::peer_of(fd_);
     sock_ = epoll_internal::sock_of(fd_);
@@ -40,9 +40,12 @@ void FdSocket::want_read(bool on) {
   reading_ = on;
   if (on) {
     // Removed before this object goes (close()), and a removed watch never runs: `this` is safe.
-    loop_.add_reader(fd_, [this] {
-      if (events_) events_->on_readable();
-    });
+    loop_.add_reader(
+        fd_,
+        [this] {
+          if (events_) events_->on_readable();
+        },
+        id_);
   } else {
     loop_.remove_reader(fd_);
   }
@@ -52,9 +55,12 @@ void FdSocket::want_write(bool on) {
   if (fd_ < 0 || on == writing_) return;
   writing_ = on;
   if (on) {
-    loop_.add_writer(fd_, [this] {
-      if (events_) events_->on_writable();
-    });
+    loop_.add_writer(
+        fd_,
+        [this] {
+          if (events_) events_->on_writable();
+        },
+        id_);
   } else {
     loop_.remove_writer(fd_);
   }

@@ -17,8 +17,9 @@ namespace weft {
 
 class FdSocket final : public StreamSocket, public EpollLoop::Resource {
  public:
-  // Takes ownership of `fd` (already non-blocking).
-  FdSocket(EpollLoop& loop, int fd, Kind kind);
+  // Takes ownership of `fd` (already non-blocking). `resource`: the id it stands for (a child's
+  // pipe: the process's); 0: its own (EpollLoop::Resource::id).
+  FdSocket(EpollLoop& loop, int fd, Kind kind, uint64_t resource = 0);
   ~FdSocket() override;
 
   Kind kind() const override { return kind_; }

@@ -20,7 +20,8 @@ ThreadPoolExecutor::ThreadPoolExecutor(EventLoop& loop, int max_workers) : loop_
 
 ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(); }
 
-void ThreadPoolExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) {
+void ThreadPoolExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done,
+                                uint64_t /*job*/) {
   bool spawn = false;
   {
     std::lock_guard lock(mu_);

@@ -25,7 +25,8 @@ class ThreadPoolExecutor final : public ExecutorService {
   explicit ThreadPoolExecutor(EventLoop& loop, int max_workers = default_max_workers());
   ~ThreadPoolExecutor() override;
 
-  void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) override;
+  void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done,
+              uint64_t job = 0) override;
   void set_max_workers(int n) override;
   size_t max_workers() const override;
   // Joins every worker after the queue drains. Loop thread only.

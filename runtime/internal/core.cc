@@ -44,6 +44,11 @@ void DoneNode::unlink() noexcept {
 
 FutureCore::~FutureCore() { clear_callbacks(); }
 
+uint64_t FutureCore::issue_resource_id() noexcept {
+  if (loop_) resource_id_ = loop_->next_resource_id();
+  return resource_id_;
+}
+
 const std::string& FutureCore::empty_string() noexcept {
   static const std::string* const kEmpty = new std::string();
   return *kEmpty;
@@ -111,7 +116,8 @@ class DoneCallback final : public CallbackState, public DoneNode {
     add_ref();  // the done list's reference
   }
   void on_done(FutureCore& f) override {
-    f.loop()->schedule(this);  // the ready queue takes its own reference
+    // The ready queue takes its own reference; the entry carries the future's resource.
+    f.loop()->schedule(this, {}, f.resource_id());
     release();
   }
   void drop() { release(); }
@@ -129,7 +135,7 @@ class FutureDoneCallback final : public CallbackState, public DoneNode {
   }
   void on_done(FutureCore& f) override {
     future_ = Ref<FutureCore>(&f);
-    f.loop()->schedule(this);
+    f.loop()->schedule(this, {}, f.resource_id());
     release();
   }
   void drop() { release(); }
@@ -143,7 +149,7 @@ class FutureDoneCallback final : public CallbackState, public DoneNode {
 void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
   throw_if_detached("add_done_callback");
   if (done()) {
-    loop_->call_soon(std::move(fn));
+    loop_->call_soon_for(resource_id(), std::move(fn));
     return;
   }
   link(new DoneCallback(std::move(fn)));
@@ -152,7 +158,8 @@ void FutureCore::add_done_callback(absl::AnyInvocable<void()> fn) {
 void FutureCore::add_done_callback_with_future(absl::AnyInvocable<void(FutureCore&)> fn) {
   throw_if_detached("add_done_callback");
   if (done()) {
-    loop_->call_soon([fn = std::move(fn), self = Ref<FutureCore>(this)]() mutable { fn(*self); });
+    auto run = [fn = std::move(fn), self = Ref<FutureCore>(this)]() mutable { fn(*self); };
+    loop_->call_soon_for(resource_id(), std::move(run));
     return;
   }
   link(new FutureDoneCallback(std::move(fn)));
@@ -233,6 +240,7 @@ void FutureWaiter::resume() {
   task_->throw_if_must_cancel();
 }
 
-void FutureWaiter::on_done(FutureCore& f) { f.loop()->schedule(task_, handle_); }
+// The task wakes with the future's resource: what completed it (DESIGN.md §5).
+void FutureWaiter::on_done(FutureCore& f) { f.loop()->schedule(task_, handle_, f.resource_id()); }
 
 }  // namespace weft::internal

@@ -38,6 +38,14 @@ class Runnable : public RefCounted {
 // A scheduled callback: asyncio's Handle / TimerHandle. `when_ns` and `seq` order the timer heap.
 // Not final: a future's done callback is one object that is both this and its DoneNode.
 class CallbackState : public Runnable {
+  // The two flags come first so that they fill the Runnable's tail padding (the Itanium ABI lays
+  // a derived class's members there): the resource id below then costs no bytes.
+ public:
+  bool in_heap = false;
+
+ private:
+  bool cancelled_ = false;
+
  public:
   explicit CallbackState(absl::AnyInvocable<void()> fn)
       : Runnable(Kind::kCallback), fn_(std::move(fn)) {}
@@ -48,12 +56,13 @@ class CallbackState : public Runnable {
 
   int64_t when_ns = 0;
   uint64_t seq = 0;
+  // Timers only: the resource id the timer's ready entry carries when it is due (DESIGN.md §5):
+  // the timer's own loop-issued id, or the resource it was armed for (call_at_ns_for).
+  uint64_t resource = 0;
   EventLoop* loop = nullptr;  // set for timers, so cancel() can count cancelled heap entries
-  bool in_heap = false;
 
  private:
   absl::AnyInvocable<void()> fn_;
-  bool cancelled_ = false;
 };
 
 class FutureCore;
@@ -86,6 +95,11 @@ enum class FutureStatus : uint8_t { kPending, kCancelled, kFinished };
 // The untyped part of a Future: status, exception, done callbacks, owning loop.
 // Typed values live in FutureState<T> / TaskState<T>.
 class FutureCore : public Runnable {
+  // Declared first so that they fill the Runnable's tail padding (the Itanium ABI lays a derived
+  // class's members there): this keeps resource_id_ below from growing every future and task.
+  FutureStatus status_ = FutureStatus::kPending;
+  bool retrieved_ = false;
+
  public:
   explicit FutureCore(EventLoop* loop, Kind kind = Kind::kOther) : Runnable(kind), loop_(loop) {}
   ~FutureCore() override;
@@ -144,6 +158,16 @@ class FutureCore : public Runnable {
   void set_label(const char* label) noexcept { label_ = label; }
   const char* label() const noexcept { return label_; }
 
+  // The loop-issued resource id (DESIGN.md §5) that a task woken by this future reports
+  // (LoopObserver::on_task_step), and that its done callbacks' ready entries carry. The future's
+  // own id, issued by its loop the first time it is needed (a waiter or callback is scheduled,
+  // or this is called), unless whoever created the future stamped it with the id of the
+  // resource it stands for (a Lock's waiter carries the lock's id, a stream read's waiter its
+  // connection's). 0 once the loop has detached the future.
+  uint64_t resource_id() noexcept { return resource_id_ ? resource_id_ : issue_resource_id(); }
+  // Stamps the future with `id` (see resource_id()); before it completes.
+  void set_resource_id(uint64_t id) noexcept { resource_id_ = id; }
+
  protected:
   void mark_cancelled(std::string msg);
   void schedule_callbacks() noexcept;
@@ -154,11 +178,14 @@ class FutureCore : public Runnable {
   std::exception_ptr exception_;
   // Out of line: most futures are never cancelled with a message (keeps every future small).
   std::unique_ptr<std::string> cancel_message_;
+  uint64_t issue_resource_id() noexcept;
   DoneNode* head_ = nullptr;
   DoneNode* tail_ = nullptr;
   const char* label_ = nullptr;
-  FutureStatus status_ = FutureStatus::kPending;
-  bool retrieved_ = false;
+  // See resource_id(). 48 bits, so that it ends 2 bytes short of the word and FutureState<void>'s
+  // flag fits in the rest: no future grows for it. A loop issuing a billion ids a second would
+  // wrap it after three days.
+  uint64_t resource_id_ : 48 = 0;
 };
 
 // A future that the loop's timer heap completes at `when_ns` (sleep's): the future and its timer

@@ -70,7 +70,7 @@ void TaskBase::run(std::coroutine_handle<> h) {
   EventLoop* loop = loop_;
   TaskBase* previous = loop->current_task_;
   loop->current_task_ = this;
-  if (auto* obs = loop->observer()) obs->on_task_step(id_, 0);
+  if (auto* obs = loop->observer()) obs->on_task_step(id_, loop->step_resource());
   h.resume();
   loop->current_task_ = previous;
 }

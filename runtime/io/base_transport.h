@@ -4,6 +4,7 @@
 #ifndef WEFT_RUNTIME_IO_BASE_TRANSPORT_H_
 #define WEFT_RUNTIME_IO_BASE_TRANSPORT_H_
 
+#include <cstdint>
 #include <string_view>
 #include <variant>
 
@@ -24,6 +25,11 @@ class BaseTransport {
   // True once close() or abort() was called or the connection was lost.
   virtual bool is_closing() const = 0;
   virtual ExtraInfo get_extra_info(std::string_view name) const = 0;
+  // The loop-issued resource id of what the transport carries (DESIGN.md §5): its connection,
+  // datagram endpoint or child process — never an fd. Callbacks the world schedules for it, and
+  // stream reads and drains that wait on it, carry this id to the loop, which reports it as the
+  // resource of the woken task's step. 0: no loop resource (a stand-in written by a test).
+  virtual uint64_t resource_id() const { return 0; }
 };
 
 }  // namespace weft

@@ -51,6 +51,8 @@ Future<executor_result_t<F, Args...>> run_in_executor(F&& fn, Args&&... args) {
   EventLoop& loop = get_running_loop();
   ExecutorService& ex = internal::executor();
   Future<R> fut = loop.create_future<R>();
+  // The job's id is its future's: the task awaiting the result wakes with it.
+  const uint64_t job = fut.resource_id();
   auto box = std::make_shared<internal::ExecutorBox<R>>();
   ex.submit(
       [box, fn = std::forward<F>(fn),
@@ -79,7 +81,8 @@ Future<executor_result_t<F, Args...>> run_in_executor(F&& fn, Args&&... args) {
             fut.set_result(std::move(*box->value));
           }
         }
-      });
+      },
+      job);
   fut.add_done_callback([box](Future<R> f) {
     if (f.cancelled()) box->cancelled.store(true);
   });

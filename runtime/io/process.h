@@ -24,6 +24,9 @@ class Process {
           std::shared_ptr<io_internal::SubprocessStreamProtocol> protocol);
 
   int pid() const { return pid_; }
+  // The child's loop-issued resource id (never the pid): reads of its pipes and wait() wake
+  // with it (LoopObserver::on_task_step).
+  uint64_t resource_id() const { return transport_->resource_id(); }
   // Null while running; the exit code, or -N when signal N ended the child.
   std::optional<int> returncode() const { return transport_->get_returncode(); }
   // Waits until the child has exited and its pipes are closed; returns returncode. Like

@@ -15,6 +15,8 @@ void StreamReader::check_limit(long limit) {
 
 void StreamReader::set_transport(std::weak_ptr<ReadTransport> transport) {
   transport_ = std::move(transport);
+  auto t = transport_.lock();
+  resource_id_ = t ? t->resource_id() : 0;
 }
 
 void StreamReader::wakeup_waiter() {
@@ -84,6 +86,8 @@ Task<void> StreamReader::wait_for_data(const char* method) {
   }
   waiter_.emplace(get_running_loop());
   waiter_->core()->set_label(wait_label(method));
+  // Data, EOF or an error of the transport wakes this read: the step reports the transport.
+  if (resource_id_ != 0) waiter_->core()->set_resource_id(resource_id_);
   waiting_method_ = method;
   waiting_task_ = current_task_name();
   Future<void> w = *waiter_;

@@ -52,7 +52,8 @@ class StreamReader {
   void feed_eof();
   void set_exception(std::exception_ptr exc);
   std::exception_ptr exception() const { return exception_; }
-  // The transport to pause when the buffer grows too large (held weakly).
+  // The transport to pause when the buffer grows too large (held weakly). A read that waits is
+  // woken with the transport's resource id.
   void set_transport(std::weak_ptr<ReadTransport> transport);
   size_t buffered() const { return buffer_.size(); }
 
@@ -74,6 +75,7 @@ class StreamReader {
   std::string waiting_task_;
   std::exception_ptr exception_;
   std::weak_ptr<ReadTransport> transport_;
+  uint64_t resource_id_ = 0;  // the transport's, stamped on every waiter
 };
 
 }  // namespace weft

@@ -28,7 +28,8 @@ Task<void> StreamWriter::drain() {
     // Let connection_lost run first, so drain_helper sees the loss (asyncio does the same).
     co_await sleep(0);
   }
-  co_await protocol_->drain_helper();
+  Task<void> drained = protocol_->drain_helper(transport_->resource_id());
+  co_await std::move(drained);
 }
 
 }  // namespace weft

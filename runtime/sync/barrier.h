@@ -39,6 +39,8 @@ class Barrier final : private internal::WaitDescriber {
   size_t n_waiting() const { return state_ == State::kFilling ? count_ : 0; }
   bool broken() const { return state_ == State::kBroken; }
   const std::string& name() const { return name_; }
+  // The loop-issued id that the wake-ups it causes carry (see internal::WaitDescriber).
+  using internal::WaitDescriber::resource_id;
 
  private:
   enum class State { kFilling, kDraining, kResetting, kBroken };

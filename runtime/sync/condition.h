@@ -61,6 +61,8 @@ class Condition final : public internal::GuardTarget, private internal::WaitDesc
   void notify_all();
 
   const std::string& name() const { return name_; }
+  // The loop-issued id that the wake-ups it causes carry (see internal::WaitDescriber).
+  using internal::WaitDescriber::resource_id;
 
  private:
   friend class Barrier;  // describes the waits on its internal condition itself

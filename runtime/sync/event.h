@@ -28,6 +28,8 @@ class Event final : private internal::WaitDescriber {
   Task<void> wait();
 
   const std::string& name() const { return name_; }
+  // The loop-issued id that the wake-ups it causes carry (see internal::WaitDescriber).
+  using internal::WaitDescriber::resource_id;
 
  private:
   std::string describe_wait(const char* op) const override;

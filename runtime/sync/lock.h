@@ -34,6 +34,8 @@ class Lock final : public internal::GuardTarget, private internal::WaitDescriber
   bool locked() const { return locked_; }
 
   const std::string& name() const { return name_; }
+  // The loop-issued id that the wake-ups it causes carry (see internal::WaitDescriber).
+  using internal::WaitDescriber::resource_id;
 
  private:
   std::string describe_wait(const char* op) const override;

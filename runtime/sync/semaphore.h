@@ -38,6 +38,8 @@ class Semaphore : public internal::GuardTarget, private internal::WaitDescriber 
   // The counter (asyncio keeps it private as `_value`); a weft addition for tests and reports.
   int64_t value() const { return value_; }
   const std::string& name() const { return name_; }
+  // The loop-issued id that the wake-ups it causes carry (see internal::WaitDescriber).
+  using internal::WaitDescriber::resource_id;
 
  protected:
   void release_unchecked();

@@ -313,7 +313,7 @@ void Fabric::crash_host(HostId h) {
       if (other.phase_ == TcpEnd::Phase::kClosed || other.phase_ == TcpEnd::Phase::kIdle) continue;
       // The peer hears of the crash one link latency later, as an RST.
       std::weak_ptr<TcpConnection> w = c;
-      loop_.call_at_ns(loop_.time_ns() + draw_latency(h, c->host[s]), [this, w, s] {
+      loop_.call_at_ns_for(c->id, loop_.time_ns() + draw_latency(h, c->host[s]), [this, w, s] {
         if (auto conn = w.lock()) {
           tcp_on_rst(*conn, s);
           tcp_maybe_erase(*conn);

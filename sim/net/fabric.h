@@ -100,7 +100,7 @@ struct Direction {
 };
 
 struct TcpConnection : std::enable_shared_from_this<TcpConnection> {
-  uint64_t id = 0;
+  uint64_t id = 0;  // a loop-issued resource id: both ends report it (TcpEnd::resource_id)
   HostId host[2] = {kNoHost, kNoHost};  // [0] the connecting side, [1] the accepting side
   SocketAddress addr[2];
   std::shared_ptr<TcpEnd> end[2];
@@ -125,6 +125,8 @@ class TcpEnd final : public StreamSocket,
     kClosed,      // the "socket" is gone; what arrives is answered with RST
   };
 
+  // `id`: the connection's loop-issued resource id, the same for both ends (what its
+  // deliveries, timers and the reads they wake carry).
   TcpEnd(std::weak_ptr<TcpConnection> conn, int side, HostId host, SocketAddress sock,
          SocketAddress peer, uint16_t group, uint64_t id);
   ~TcpEnd() override;
@@ -235,6 +237,8 @@ class UdpEndpoint final : public DatagramTransport,
   ExtraInfo get_extra_info(std::string_view name) const override;
   void abort() override { close(); }
   size_t get_write_buffer_size() const override { return 0; }
+  // The endpoint's loop-issued id: what its deliveries and the datagrams it sends carry.
+  uint64_t resource_id() const override { return id_; }
   void detach(Graveyard& graveyard) override;
 
  private:
@@ -249,7 +253,7 @@ class UdpEndpoint final : public DatagramTransport,
   std::optional<SocketAddress> remote_;
   bool reuse_port_;
   uint16_t group_;
-  uint64_t id_ = 0;
+  uint64_t id_ = 0;  // loop-issued resource id; also the key of its flow of datagrams
   std::shared_ptr<DatagramProtocol> protocol_;
   std::optional<Future<void>> waiter_;
   std::optional<std::exception_ptr> pending_lost_;

@@ -75,7 +75,7 @@ void TcpEnd::want_write(bool on) {
 void TcpEnd::schedule_kick() {
   if (kick_scheduled_ || !events_ || !fabric_ || fabric_->loop().is_closed()) return;
   kick_scheduled_ = true;
-  fabric_->loop().call_soon([self = shared_from_this()] { self->kick(); });
+  fabric_->loop().call_soon_for(id_, [self = shared_from_this()] { self->kick(); });
 }
 
 void TcpEnd::kick() {
@@ -170,7 +170,7 @@ void SimListener::want_accept(bool on) {
 void SimListener::schedule_kick() {
   if (kick_scheduled_ || !events_ || !fabric_ || fabric_->loop().is_closed()) return;
   kick_scheduled_ = true;
-  fabric_->loop().call_soon([self = shared_from_this()] { self->kick(); });
+  fabric_->loop().call_soon_for(id_, [self = shared_from_this()] { self->kick(); });
 }
 
 void SimListener::kick() {
@@ -260,14 +260,13 @@ std::shared_ptr<TcpEnd> Fabric::tcp_open(HostId src, const SocketAddress& dst_in
   const HostId dst_host = route(src, dst.host);
 
   auto c = std::make_shared<TcpConnection>();
-  c->id = ++next_id_;
+  c->id = loop_.next_resource_id();
   c->host[0] = src;
   c->host[1] = dst_host;
   c->addr[0] = me;
   c->addr[1] = dst;
-  c->end[0] = std::make_shared<TcpEnd>(c, 0, src, me, dst, loop_.current_group(),
-                                       loop_.next_resource_id());
-  c->end[1] = std::make_shared<TcpEnd>(c, 1, dst_host, dst, me, 0, loop_.next_resource_id());
+  c->end[0] = std::make_shared<TcpEnd>(c, 0, src, me, dst, loop_.current_group(), c->id);
+  c->end[1] = std::make_shared<TcpEnd>(c, 1, dst_host, dst, me, 0, c->id);
   attach(c->end[0].get());
   attach(c->end[1].get());
   ++sh.tcp_ports[me.port];
@@ -276,9 +275,11 @@ std::shared_ptr<TcpEnd> Fabric::tcp_open(HostId src, const SocketAddress& dst_in
 
   TcpEnd& e = *c->end[0];
   e.connect_future_.emplace(loop_);
+  e.connect_future_->core()->set_resource_id(c->id);
   if (config.connect_timeout_ns > 0) {
     std::weak_ptr<TcpConnection> w = c;
-    e.connect_timer_ = loop_.call_at_ns(loop_.time_ns() + config.connect_timeout_ns, [this, w] {
+    const int64_t deadline = loop_.time_ns() + config.connect_timeout_ns;
+    e.connect_timer_ = loop_.call_at_ns_for(c->id, deadline, [this, w] {
       auto conn = w.lock();
       if (!conn || conn->end[0]->phase_ != Phase::kConnecting) return;
       tcp_fail_connect(*conn, tcp_error(ETIMEDOUT, "Connect call failed", *conn->end[0]));
@@ -378,7 +379,7 @@ void Fabric::tcp_arm(TcpConnection& c, int s) {
   if (d.armed || d.stalled || d.inflight.empty()) return;
   d.armed = true;
   std::weak_ptr<TcpConnection> w = c.shared_from_this();
-  d.timer = loop_.call_at_ns(d.inflight.front().arrival_ns, [this, w, s] {
+  d.timer = loop_.call_at_ns_for(c.id, d.inflight.front().arrival_ns, [this, w, s] {
     if (auto conn = w.lock()) tcp_arrive(*conn, s);
   });
 }
@@ -440,7 +441,7 @@ void Fabric::tcp_stall(TcpConnection& c, int s) {
   if (d.stall_armed || config.tcp_timeout_ns <= 0 || c.end[s]->phase_ != Phase::kOpen) return;
   d.stall_armed = true;
   std::weak_ptr<TcpConnection> w = c.shared_from_this();
-  d.stall_timer = loop_.call_at_ns(loop_.time_ns() + config.tcp_timeout_ns, [this, w, s] {
+  d.stall_timer = loop_.call_at_ns_for(c.id, loop_.time_ns() + config.tcp_timeout_ns, [this, w, s] {
     auto conn = w.lock();
     if (!conn) return;
     Direction& dd = conn->dir[s];

@@ -66,7 +66,7 @@ void UdpEndpoint::close() {
 void UdpEndpoint::schedule_kick() {
   if (kick_scheduled_ || !fabric_ || fabric_->loop().is_closed()) return;
   kick_scheduled_ = true;
-  fabric_->loop().call_soon([self = shared_from_this()] { self->kick(); });
+  fabric_->loop().call_soon_for(id_, [self = shared_from_this()] { self->kick(); });
 }
 
 void UdpEndpoint::kick() {
@@ -203,7 +203,7 @@ std::shared_ptr<UdpEndpoint> Fabric::udp_open(HostId host_id, std::optional<Sock
   auto ep = std::make_shared<UdpEndpoint>(host_id, sock, remote, reuse_port,
                                           loop_.current_group());
   attach(ep.get());
-  ep->id_ = ep->reg_id_;
+  ep->id_ = loop_.next_resource_id();
   udp_by_id_[ep->id_] = ep.get();
   h.udp.push_back(ep.get());
   ++h.udp_ports[sock.port];
@@ -214,6 +214,7 @@ std::shared_ptr<UdpEndpoint> Fabric::udp_open(HostId host_id, std::optional<Sock
 void Fabric::udp_attach(const std::shared_ptr<UdpEndpoint>& ep,
                         std::shared_ptr<DatagramProtocol> protocol, Future<void> waiter) {
   ep->protocol_ = std::move(protocol);
+  waiter.core()->set_resource_id(ep->id_);
   ep->waiter_ = std::move(waiter);
   ep->schedule_kick();
 }
@@ -269,7 +270,8 @@ void Fabric::udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to
     if (chance(ChoiceKind::kLatency, l.udp_reorder)) {
       d.arrival_ns =
           arrival + draw_range(ChoiceKind::kLatency, 1, std::max<int64_t>(1, l.udp_reorder_ns));
-      loop_.call_at_ns(d.arrival_ns, [this, d = std::move(d)]() mutable { udp_arrive(std::move(d)); });
+      loop_.call_at_ns_for(ep.id_, d.arrival_ns,
+                           [this, d = std::move(d)]() mutable { udp_arrive(std::move(d)); });
     } else {
       d.arrival_ns = std::max(arrival, ep.last_arrival_ns_);
       ep.last_arrival_ns_ = d.arrival_ns;
@@ -289,7 +291,9 @@ void Fabric::udp_arm(uint64_t flow_id) {
     return;
   }
   f.armed = true;
-  loop_.call_at_ns(f.queue.front().arrival_ns, [this, flow_id] { udp_flow_due(flow_id); });
+  // A flow is keyed by its sender's id: the timer carries that endpoint.
+  loop_.call_at_ns_for(flow_id, f.queue.front().arrival_ns,
+                       [this, flow_id] { udp_flow_due(flow_id); });
 }
 
 void Fabric::udp_flow_due(uint64_t flow_id) {
@@ -321,7 +325,9 @@ void Fabric::udp_arrive(Datagram d) {
   const int64_t now = loop_.time_ns();
   const int64_t clogged = clog_until(d.from_host, d.to_host);
   if (clogged > now) {
-    loop_.call_at_ns(clogged, [this, d = std::move(d)]() mutable { udp_arrive(std::move(d)); });
+    const uint64_t from_id = d.from_id;
+    loop_.call_at_ns_for(from_id, clogged,
+                         [this, d = std::move(d)]() mutable { udp_arrive(std::move(d)); });
     return;
   }
   for (UdpEndpoint* ep : hosts_[d.to_host].udp) {
@@ -337,7 +343,8 @@ void Fabric::udp_arrive(Datagram d) {
   // Port unreachable: a connected sender hears of it one latency later.
   auto it = udp_by_id_.find(d.from_id);
   if (it == udp_by_id_.end() || !it->second->remote_ || it->second->closing_) return;
-  loop_.call_at_ns(now + draw_latency(d.to_host, d.from_host), [this, from_id = d.from_id, to = d.to] {
+  loop_.call_at_ns_for(d.from_id, now + draw_latency(d.to_host, d.from_host),
+                       [this, from_id = d.from_id, to = d.to] {
     auto sender = udp_by_id_.find(from_id);
     if (sender == udp_by_id_.end()) return;
     auto keep = sender->second->shared_from_this();

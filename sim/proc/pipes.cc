@@ -11,8 +11,8 @@
 
 namespace weft::sim::proc_internal {
 
-void call_soon_if_open(SimLoop& loop, std::function<void()> fn) {
-  if (!loop.is_closed()) loop.call_soon(std::move(fn));
+void call_soon_if_open(SimLoop& loop, std::function<void()> fn, uint64_t resource) {
+  if (!loop.is_closed()) loop.call_soon_for(resource, std::move(fn));
 }
 
 // ---- Pipe ----
@@ -63,8 +63,8 @@ void Pipe::close_read() {
 
 // ---- PipeReader ----
 
-PipeReader::PipeReader(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink)
-    : loop_(loop), pipe_(std::move(pipe)), sink_(std::move(sink)) {}
+PipeReader::PipeReader(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink, uint64_t resource)
+    : loop_(loop), pipe_(std::move(pipe)), sink_(std::move(sink)), resource_(resource) {}
 
 void PipeReader::start() {
   if (started_) return;
@@ -80,7 +80,7 @@ void PipeReader::maybe_schedule() {
   if (!started_ || closing_ || paused_ || scheduled_) return;
   if (pipe_->size() == 0 && !pipe_->write_closed()) return;
   scheduled_ = true;
-  call_soon_if_open(loop_, [self = shared_from_this()] { self->read_ready(); });
+  call_soon_if_open(loop_, [self = shared_from_this()] { self->read_ready(); }, resource_);
 }
 
 void PipeReader::read_ready() {
@@ -99,7 +99,7 @@ void PipeReader::read_ready() {
   if (pipe_->write_closed()) {
     closing_ = true;
     if (sink_.eof) sink_.eof();
-    call_soon_if_open(loop_, [self = shared_from_this()] { self->call_lost(); });
+    call_soon_if_open(loop_, [self = shared_from_this()] { self->call_lost(); }, resource_);
   }
 }
 
@@ -114,7 +114,7 @@ void PipeReader::close() {
   if (closing_) return;
   closing_ = true;
   pipe_->close_read();
-  call_soon_if_open(loop_, [self = shared_from_this()] { self->call_lost(); });
+  call_soon_if_open(loop_, [self = shared_from_this()] { self->call_lost(); }, resource_);
 }
 
 void PipeReader::pause_reading() {
@@ -130,8 +130,9 @@ void PipeReader::resume_reading() {
 
 // ---- PipeWriteTransport ----
 
-PipeWriteTransport::PipeWriteTransport(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink)
-    : loop_(loop), pipe_(std::move(pipe)), sink_(std::move(sink)) {}
+PipeWriteTransport::PipeWriteTransport(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink,
+                                       uint64_t resource)
+    : loop_(loop), pipe_(std::move(pipe)), sink_(std::move(sink)), resource_(resource) {}
 
 void PipeWriteTransport::start() {
   if (started_) return;
@@ -149,7 +150,7 @@ void PipeWriteTransport::maybe_schedule() {
       pipe_->read_closed() || (get_write_buffer_size() > 0 && pipe_->space() > 0);
   if (!work) return;
   scheduled_ = true;
-  call_soon_if_open(loop_, [self = shared_from_this()] { self->write_ready(); });
+  call_soon_if_open(loop_, [self = shared_from_this()] { self->write_ready(); }, resource_);
 }
 
 void PipeWriteTransport::write(std::string_view data) {
@@ -249,7 +250,8 @@ void PipeWriteTransport::close() {
   closing_ = true;
   if (get_write_buffer_size() == 0) {
     ++conn_lost_;
-    call_soon_if_open(loop_, [self = shared_from_this()] { self->call_lost(nullptr); });
+    call_soon_if_open(
+        loop_, [self = shared_from_this()] { self->call_lost(nullptr); }, resource_);
   }
 }
 
@@ -259,7 +261,8 @@ void PipeWriteTransport::force_close(std::exception_ptr exc) {
   offset_ = 0;
   closing_ = true;
   ++conn_lost_;
-  call_soon_if_open(loop_, [self = shared_from_this(), exc] { self->call_lost(exc); });
+  call_soon_if_open(
+      loop_, [self = shared_from_this(), exc] { self->call_lost(exc); }, resource_);
 }
 
 void PipeWriteTransport::call_lost(std::exception_ptr exc) {

@@ -29,8 +29,9 @@ class SimLoop;
 
 namespace weft::sim::proc_internal {
 
-// call_soon unless the loop is closed (objects torn down at loop close must not schedule).
-void call_soon_if_open(SimLoop& loop, std::function<void()> fn);
+// call_soon unless the loop is closed (objects torn down at loop close must not schedule). The
+// ready entry carries `resource` (a process's id).
+void call_soon_if_open(SimLoop& loop, std::function<void()> fn, uint64_t resource = 0);
 
 // A one-way bounded byte queue. The ends notify each other synchronously; the notified side
 // schedules its own work on the loop.
@@ -87,7 +88,8 @@ class PipeReader final : public ReadTransport, public std::enable_shared_from_th
     std::function<void()> lost;
   };
 
-  PipeReader(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink);
+  // `resource`: the id of the process the pipe belongs to, carried by every delivery.
+  PipeReader(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink, uint64_t resource);
 
   // Starts delivering (nothing is delivered before).
   void start();
@@ -97,6 +99,7 @@ class PipeReader final : public ReadTransport, public std::enable_shared_from_th
   void pause_reading() override;
   void resume_reading() override;
   bool is_reading() const override { return started_ && !paused_ && !closing_; }
+  uint64_t resource_id() const override { return resource_; }
 
  private:
   void maybe_schedule();
@@ -106,6 +109,7 @@ class PipeReader final : public ReadTransport, public std::enable_shared_from_th
   SimLoop& loop_;
   std::shared_ptr<Pipe> pipe_;
   Sink sink_;
+  uint64_t resource_;
   bool started_ = false;
   bool closing_ = false;
   bool paused_ = false;
@@ -123,7 +127,8 @@ class PipeWriteTransport final : public WriteTransport,
     std::function<void(std::exception_ptr)> lost;
   };
 
-  PipeWriteTransport(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink);
+  // `resource`: the id of the child process, carried by every callback.
+  PipeWriteTransport(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink, uint64_t resource);
 
   // Starts watching the read end (a reader that goes away closes this transport).
   void start();
@@ -137,6 +142,7 @@ class PipeWriteTransport final : public WriteTransport,
   void set_write_buffer_limits(std::optional<long> high, std::optional<long> low) override;
   std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
   size_t get_write_buffer_size() const override { return buffer_.size() - offset_; }
+  uint64_t resource_id() const override { return resource_; }
 
  private:
   void maybe_schedule();
@@ -150,6 +156,7 @@ class PipeWriteTransport final : public WriteTransport,
   SimLoop& loop_;
   std::shared_ptr<Pipe> pipe_;
   Sink sink_;
+  uint64_t resource_;
   std::string buffer_;
   size_t offset_ = 0;
   size_t high_ = kDefaultHighWater;

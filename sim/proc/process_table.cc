@@ -136,7 +136,8 @@ std::shared_ptr<SimProcess> ProcessTable::spawn(const Program& program,
     sink.eof = [in] {
       if (auto r = in.lock()) r->feed_eof();
     };
-    p->stdin_reader = std::make_shared<PipeReader>(loop_, p->pipes[0], std::move(sink));
+    p->stdin_reader =
+        std::make_shared<PipeReader>(loop_, p->pipes[0], std::move(sink), p->resource_id);
     p->in->set_transport(p->stdin_reader);
     p->stdin_reader->start();
   } else {
@@ -210,7 +211,8 @@ Task<std::shared_ptr<SubprocessTransport>> ProcessTable::subprocess_exec(
     signal(p->pid, SIGKILL);  // nobody will ever own it; it is still reaped
     throw;
   }
-  auto transport = std::make_shared<SimSubprocessTransport>(loop_, *this, p->pid, std::move(protocol));
+  auto transport = std::make_shared<SimSubprocessTransport>(loop_, *this, p->pid, p->resource_id,
+                                                            std::move(protocol));
   transport->attach(p->pipes);
   p->transport = transport;
   Future<void> waiter(loop_);

@@ -18,11 +18,14 @@ SimExecutor::SimExecutor(SimLoop& loop) : loop_(loop) {}
 // Jobs still pending when the loop is destroyed are dropped: their timers went with close().
 SimExecutor::~SimExecutor() = default;
 
-void SimExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) {
+void SimExecutor::submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done,
+                         uint64_t job_id) {
   if (shutdown_) throw RuntimeError("cannot schedule new futures after shutdown");
   if (loop_.is_closed()) throw RuntimeError("Event loop is closed");
   Job job;
-  job.id = ++next_id_;
+  // A loop-issued resource id (submit order: ids only grow, so the order of jobs by id is that
+  // of their submission), carried by the job's start and completion.
+  job.id = job_id != 0 ? job_id : loop_.next_resource_id();
   job.work = std::move(work);
   job.done = std::move(done);
   queue_.push_back(std::move(job));
@@ -67,7 +70,7 @@ void SimExecutor::start_jobs() {
         loop_.choose(ChoiceKind::kExecutor, static_cast<uint64_t>(timing_.start_steps));
     const int64_t delay = static_cast<int64_t>(c) * timing_.start_step_ns;
     const uint64_t id = job.id;
-    job.timer = loop_.call_later(std::chrono::nanoseconds(delay), [this, id] { start(id); });
+    job.timer = loop_.call_at_ns_for(id, loop_.time_ns() + delay, [this, id] { start(id); });
     running_.emplace(id, std::move(job));
   }
 }
@@ -83,7 +86,7 @@ void SimExecutor::start(uint64_t id) {
   const uint64_t c = loop_.choose(ChoiceKind::kExecutor, static_cast<uint64_t>(timing_.steps));
   const int64_t run_time = timing_.base_ns + static_cast<int64_t>(c) * timing_.step_ns;
   it->second.timer =
-      loop_.call_later(std::chrono::nanoseconds(run_time), [this, id] { finish(id); });
+      loop_.call_at_ns_for(id, loop_.time_ns() + run_time, [this, id] { finish(id); });
 }
 
 void SimExecutor::run_work(Job& job) {
@@ -129,14 +132,14 @@ void SimExecutor::shutdown() {
     auto node = running_.extract(id);
     if (node.empty()) continue;
     ++completed_;
-    if (!loop_.is_closed()) loop_.call_soon(std::move(node.mapped().done));
+    if (!loop_.is_closed()) loop_.call_soon_for(id, std::move(node.mapped().done));
   }
   while (!queue_.empty()) {
     Job job = std::move(queue_.front());
     queue_.pop_front();
     run_work(job);
     ++completed_;
-    if (!loop_.is_closed()) loop_.call_soon(std::move(job.done));
+    if (!loop_.is_closed()) loop_.call_soon_for(job.id, std::move(job.done));
   }
 }
 

@@ -58,7 +58,8 @@ class SimExecutor final : public ExecutorService {
   ~SimExecutor() override;
 
   // Throws RuntimeError after shutdown() (or once the loop is closed).
-  void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) override;
+  void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done,
+              uint64_t job = 0) override;
   // ValueError for n <= 0; raising it starts queued jobs at once.
   void set_max_workers(int n) override;
   size_t max_workers() const override { return max_workers_; }
@@ -93,7 +94,6 @@ class SimExecutor final : public ExecutorService {
   ExecutorTiming timing_;
   std::deque<Job> queue_;
   std::map<uint64_t, Job> running_;
-  uint64_t next_id_ = 0;
   uint64_t completed_ = 0;
   bool shutdown_ = false;
 };

@@ -12,6 +12,9 @@
 
 namespace weft::sim::proc_internal {
 
+SimProcess::SimProcess(ProcessTable& t, SimLoop& l, int p)
+    : table(t), loop(l), pid(p), resource_id(l.next_resource_id()) {}
+
 Disposition default_disposition(int sig) {
   switch (sig) {
     case SIGCHLD:
@@ -71,8 +74,9 @@ void SimProcess::end_with_signal(int sig) {
 // ---- SimSubprocessTransport ----
 
 SimSubprocessTransport::SimSubprocessTransport(SimLoop& loop, ProcessTable& table, int pid,
+                                               uint64_t resource,
                                                std::shared_ptr<SubprocessProtocol> protocol)
-    : loop_(loop), table_(table), pid_(pid), protocol_(std::move(protocol)) {}
+    : loop_(loop), table_(table), pid_(pid), id_(resource), protocol_(std::move(protocol)) {}
 
 void SimSubprocessTransport::attach(const std::array<std::shared_ptr<Pipe>, 3>& pipes) {
   std::weak_ptr<SimSubprocessTransport> weak = weak_from_this();
@@ -88,7 +92,7 @@ void SimSubprocessTransport::attach(const std::array<std::shared_ptr<Pipe>, 3>& 
     sink.lost = [weak](std::exception_ptr exc) {
       if (auto self = weak.lock()) self->pipe_connection_lost(0, std::move(exc));
     };
-    stdin_ = std::make_shared<PipeWriteTransport>(loop_, pipes[0], std::move(sink));
+    stdin_ = std::make_shared<PipeWriteTransport>(loop_, pipes[0], std::move(sink), id_);
   }
   for (int fd : {1, 2}) {
     if (!pipes[fd]) continue;
@@ -100,13 +104,14 @@ void SimSubprocessTransport::attach(const std::array<std::shared_ptr<Pipe>, 3>& 
     sink.lost = [weak, fd] {
       if (auto self = weak.lock()) self->pipe_connection_lost(fd, nullptr);
     };
-    readers_[fd] = std::make_shared<PipeReader>(loop_, pipes[fd], std::move(sink));
+    readers_[fd] = std::make_shared<PipeReader>(loop_, pipes[fd], std::move(sink), id_);
   }
 }
 
 void SimSubprocessTransport::start(Future<void> waiter) {
   // One callback, so the pipes cannot deliver anything before connection_made whatever order
   // the scheduling strategy picks.
+  waiter.core()->set_resource_id(id_);
   call_soon_if_open(loop_, [self = shared_from_this(), waiter]() mutable {
     if (self->stdin_) self->stdin_->start();
     for (int fd : {1, 2}) {
@@ -118,12 +123,12 @@ void SimSubprocessTransport::start(Future<void> waiter) {
     }
     if (self->exit_pending_) {
       self->exit_pending_ = false;
-      call_soon_if_open(self->loop_, [self] { self->notify_exited(); });
+      call_soon_if_open(self->loop_, [self] { self->notify_exited(); }, self->id_);
     }
     call_soon_if_open(self->loop_, [waiter]() mutable {
       if (!waiter.done()) waiter.set_result();
-    });
-  });
+    }, self->id_);
+  }, id_);
 }
 
 std::shared_ptr<BaseTransport> SimSubprocessTransport::get_pipe_transport(int fd) const {
@@ -174,7 +179,7 @@ void SimSubprocessTransport::process_exited(int returncode) {
     exit_pending_ = true;  // delivered right after connection_made
     return;
   }
-  call_soon_if_open(loop_, [self = shared_from_this()] { self->notify_exited(); });
+  call_soon_if_open(loop_, [self = shared_from_this()] { self->notify_exited(); }, id_);
 }
 
 void SimSubprocessTransport::abandon() {
@@ -201,7 +206,7 @@ void SimSubprocessTransport::try_finish() {
     auto protocol = std::move(self->protocol_);
     self->protocol_ = nullptr;
     if (protocol && self->connected_) protocol->connection_lost(nullptr);
-  });
+  }, id_);
 }
 
 }  // namespace weft::sim::proc_internal

@@ -40,7 +40,7 @@ enum class Disposition { kTerminate, kIgnore };
 Disposition default_disposition(int sig);
 
 struct SimProcess {
-  SimProcess(ProcessTable& t, SimLoop& l, int p) : table(t), loop(l), pid(p) {}
+  SimProcess(ProcessTable& t, SimLoop& l, int p);
 
   // Delivers `sig` (see ProgramContext::handle_signal for what it does).
   void deliver(int sig);
@@ -51,6 +51,9 @@ struct SimProcess {
   ProcessTable& table;
   SimLoop& loop;
   const int pid;
+  // The loop-issued resource id (DESIGN.md §5) of the process, for both its sides: its pipes'
+  // deliveries, its exit and the waits on them carry it.
+  const uint64_t resource_id;
   Program program;  // kept here: a coroutine lambda's captures must outlive its frame
   std::vector<std::string> argv;
   std::array<std::shared_ptr<Pipe>, 3> pipes;  // null where that stream is no PIPE
@@ -75,7 +78,8 @@ class SimSubprocessTransport final
     : public SubprocessTransport,
       public std::enable_shared_from_this<SimSubprocessTransport> {
  public:
-  SimSubprocessTransport(SimLoop& loop, ProcessTable& table, int pid,
+  // `resource`: the process's id (SimProcess::resource_id).
+  SimSubprocessTransport(SimLoop& loop, ProcessTable& table, int pid, uint64_t resource,
                          std::shared_ptr<SubprocessProtocol> protocol);
 
   // Builds the parent's ends of the pipes that exist.
@@ -97,6 +101,7 @@ class SimSubprocessTransport final
   void close() override;
   bool is_closing() const override { return closed_; }
   ExtraInfo get_extra_info(std::string_view name) const override;
+  uint64_t resource_id() const override { return id_; }
 
  private:
   void pipe_data_received(int fd, std::string data);
@@ -107,6 +112,7 @@ class SimSubprocessTransport final
   SimLoop& loop_;
   ProcessTable& table_;
   const int pid_;
+  const uint64_t id_;
   std::shared_ptr<SubprocessProtocol> protocol_;
   std::shared_ptr<PipeWriteTransport> stdin_;
   std::array<std::shared_ptr<PipeReader>, 3> readers_;  // [1], [2]

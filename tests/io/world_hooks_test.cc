@@ -65,9 +65,10 @@ class CountingExecutor final : public ExecutorService {
  public:
   CountingExecutor(std::shared_ptr<ExecutorService> inner, std::shared_ptr<Log> log)
       : inner_(std::move(inner)), log_(std::move(log)) {}
-  void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done) override {
+  void submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> done,
+              uint64_t job) override {
     log_->push_back("submit");
-    inner_->submit(std::move(work), std::move(done));
+    inner_->submit(std::move(work), std::move(done), job);
   }
   void set_max_workers(int n) override { inner_->set_max_workers(n); }
   size_t max_workers() const override { return inner_->max_workers(); }

@@ -29,10 +29,11 @@ void FlowControl::flow_connection_lost(std::exception_ptr exc) {
   }
 }
 
-Task<void> FlowControl::drain_helper() {
+Task<void> FlowControl::drain_helper(uint64_t resource) {
   if (connection_lost_) throw ConnectionResetError(ECONNRESET, "Connection lost");
   if (!paused_) co_return;
   Future<void> waiter(get_running_loop());
+  if (resource != 0) waiter.core()->set_resource_id(resource);
   drain_waiters_.push_back(waiter);
   struct Remove {
     std::deque<Future<void>>& list;

@@ -20,7 +20,8 @@ class FlowControl {
   void flow_connection_lost(std::exception_ptr exc);
   // Returns at once unless writing is paused; then waits for resume_writing or the connection
   // loss (ConnectionResetError("Connection lost") once lost). A cancelled drain leaves no waiter.
-  Task<void> drain_helper();
+  // `resource`: the transport's resource id, which the woken drain's step reports.
+  Task<void> drain_helper(uint64_t resource = 0);
   // The future done when the connection is lost (with its exception, if any).
   virtual std::optional<Future<void>> closed_future() { return std::nullopt; }
 

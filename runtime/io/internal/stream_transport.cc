@@ -16,6 +16,7 @@ StreamTransport::StreamTransport(EventLoop& loop, std::shared_ptr<StreamSocket> 
     : loop_(loop),
       socket_(std::move(socket)),
       kind_(socket_->kind()),
+      resource_(socket_->id()),
       group_(loop.current_group()),
       protocol_(std::move(protocol)),
       on_lost_(std::move(on_lost)) {
@@ -57,7 +58,9 @@ void StreamTransport::start(std::optional<Future<void>> waiter) {
   // asyncio queues these as three callbacks; one callback keeps their order under a strategy
   // that reorders ready entries (a reading transport whose protocol has not been told of the
   // connection, or a waiter woken before connection_made, is not a schedule asyncio allows).
-  loop_.call_soon([self, waiter = std::move(waiter)]() mutable {
+  // The connecting task wakes with the stream's id.
+  if (waiter) waiter->core()->set_resource_id(resource_);
+  loop_.call_soon_for(resource_, [self, waiter = std::move(waiter)]() mutable {
     if (self->protocol_) {
       self->protocol_connected_ = true;
       try {
@@ -148,7 +151,7 @@ void StreamTransport::on_eof() {
     stop_reading();
     ++conn_lost_;
     // One callback, so no strategy can run connection_lost before eof_received.
-    loop_.call_soon([self = shared_from_this()] {
+    loop_.call_soon_for(resource_, [self = shared_from_this()] {
       if (self->protocol_) {
         EventLoop::GroupScope group(self->loop_, self->group_);
         self->protocol_->eof_received();
@@ -293,7 +296,7 @@ void StreamTransport::close() {
     ++conn_lost_;
     if (writing_ && live_) socket_->want_write(false);
     writing_ = false;
-    loop_.call_soon([self = shared_from_this()] { self->call_connection_lost(nullptr); });
+    loop_.call_soon_for(resource_, [self = shared_from_this()] { self->call_connection_lost(nullptr); });
   }
 }
 
@@ -315,7 +318,7 @@ void StreamTransport::force_close(std::exception_ptr exc) {
     stop_reading();
   }
   ++conn_lost_;
-  loop_.call_soon([self = shared_from_this(), exc] { self->call_connection_lost(exc); });
+  loop_.call_soon_for(resource_, [self = shared_from_this(), exc] { self->call_connection_lost(exc); });
 }
 
 void StreamTransport::fatal_error(std::exception_ptr exc, const char* message) {

@@ -63,6 +63,8 @@ class StreamTransport final : public Transport,
   std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
   size_t get_write_buffer_size() const override { return buffer_.size() - offset_; }
 
+  // The stream's resource id: what every callback of this transport carries.
+  uint64_t resource_id() const override { return resource_; }
   // The stream below (its resource id, its world's details). Valid while the transport lives.
   const StreamSocket& socket() const { return *socket_; }
 
@@ -85,6 +87,7 @@ class StreamTransport final : public Transport,
   EventLoop& loop_;
   std::shared_ptr<StreamSocket> socket_;
   StreamSocket::Kind kind_;
+  uint64_t resource_;
   uint16_t group_;
   std::shared_ptr<Protocol> protocol_;
   std::function<void()> on_lost_;

@@ -11,6 +11,8 @@ SubprocessStreamProtocol::SubprocessStreamProtocol(long limit)
 
 void SubprocessStreamProtocol::connection_made(std::shared_ptr<SubprocessTransport> transport) {
   transport_ = transport;
+  // Process.wait() wakes when the child is finished: its step reports the process.
+  finished_.core()->set_resource_id(transport->resource_id());
   if (auto p = std::dynamic_pointer_cast<ReadTransport>(transport->get_pipe_transport(1))) {
     stdout_ = std::make_shared<StreamReader>(limit_);
     stdout_->set_transport(p);

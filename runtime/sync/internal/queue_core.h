@@ -39,6 +39,8 @@ class QueueCore : private WaitDescriber {
   void shutdown(bool immediate = false);
   bool is_shutdown() const { return shutdown_; }
   const std::string& name() const { return name_; }
+  // The loop-issued id that the wake-ups it causes carry (see WaitDescriber).
+  using WaitDescriber::resource_id;
 
  protected:
   QueueCore(const char* kind, int64_t maxsize, std::string name)

@@ -7,6 +7,17 @@
 
 namespace weft::internal {
 
+WaitDescriber::WaitDescriber() noexcept {
+  if (EventLoop* loop = running_loop_or_null()) resource_id_ = loop->next_resource_id();
+}
+
+uint64_t WaitDescriber::resource_id() const noexcept {
+  if (resource_id_ == 0) {
+    if (EventLoop* loop = running_loop_or_null()) resource_id_ = loop->next_resource_id();
+  }
+  return resource_id_;
+}
+
 std::string SyncWaiter::describe() const {
   if (cancelled()) return absl::StrCat(op_, " (cancelled)");
   if (done()) return absl::StrCat(op_, " (woken)");
@@ -26,6 +37,7 @@ WaiterList::~WaiterList() {
 
 Ref<SyncWaiter> WaiterList::add(const WaitDescriber* owner, const char* op) {
   auto w = make_ref<SyncWaiter>(&get_running_loop(), owner, op);
+  w->set_resource_id(owner->resource_id());
   waiters_.push_back(w);
   return w;
 }

@@ -17,13 +17,25 @@
 namespace weft::internal {
 
 // Implemented by each primitive: says what a task waiting in `op` ("Lock.acquire") is waiting
-// for, with the primitive's current state.
+// for, with the primitive's current state; and holds the primitive's resource id.
 class WaitDescriber {
  public:
   virtual std::string describe_wait(const char* op) const = 0;
 
+  // The primitive's loop-issued resource id (DESIGN.md §5): every wake-up it causes carries it,
+  // so LoopObserver::on_task_step reports it for the woken task's step. Issued by the loop
+  // running when the primitive is constructed; a primitive built outside a loop gets one from
+  // the loop running at its first wait (or at this call); 0 until then.
+  uint64_t resource_id() const noexcept;
+
  protected:
+  WaitDescriber() noexcept;
+  WaitDescriber(const WaitDescriber&) = delete;
+  WaitDescriber& operator=(const WaitDescriber&) = delete;
   ~WaitDescriber() = default;
+
+ private:
+  mutable uint64_t resource_id_ = 0;  // issued lazily when no loop ran at construction
 };
 
 // The future a task awaits inside a primitive (asyncio's `fut = loop.create_future()`).
@@ -54,7 +66,8 @@ class WaiterList {
   WaiterList& operator=(const WaiterList&) = delete;
   ~WaiterList();
 
-  // Appends a new waiter on the running loop (RuntimeError outside one).
+  // Appends a new waiter on the running loop (RuntimeError outside one), stamped with the
+  // owner's resource id: the task it wakes reports the primitive.
   Ref<SyncWaiter> add(const WaitDescriber* owner, const char* op);
   // Removes `w` if present (it may have been popped already).
   void remove(const Ref<SyncWaiter>& w);
