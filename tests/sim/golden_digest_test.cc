@@ -84,5 +84,34 @@ TEST(GoldenDigestTest, BankRace) {
   }
 }
 
+// A task that ends with an exception: its outcome is hashed.
+Task<int> failing() {
+  auto bad = []() -> Task<int> {
+    throw ValueError("bad");
+    co_return 0;
+  };
+  auto b = create_task(bad());
+  int sum = 1;
+  try {
+    co_await b;
+  } catch (const ValueError&) {
+    sum += 10;
+  }
+  co_return sum;
+}
+
+TEST(GoldenDigestTest, FailingTask) {
+  const std::vector<Golden> golden = {
+      // Was 0xd50e76db72ec188b while on_task_done reported the failed task as kResult.
+      {0, Strategy::kFifo, 0x3d4e6de5680a4af6},
+  };
+  for (const auto& g : golden) {
+    auto r = sim::run(failing(), SimConfig{.seed = g.seed, .strategy = g.strategy});
+    ASSERT_EQ(r.value(), 11);
+    EXPECT_EQ(r.digest, g.digest) << "seed " << g.seed << " " << strategy_name(g.strategy)
+                                  << ": 0x" << std::hex << r.digest;
+  }
+}
+
 }  // namespace
 }  // namespace weft::sim

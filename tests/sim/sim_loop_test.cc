@@ -238,6 +238,54 @@ TEST(StrategyTest, ParseKnownAndUnknownNames) {
             "unknown strategy 'chaos' (expected one of: fifo, random)");
 }
 
+// on_task_done classified the outcome after the exception had been moved into the task, so a
+// task that ended with an exception was reported (and hashed) as having returned a result.
+TEST(ObserverTest, TaskEndingWithAnExceptionIsReportedAsException) {
+  struct Outcomes : LoopObserver {
+    void on_task_created(uint64_t, std::string_view) override {}
+    void on_task_step(uint64_t, uint64_t) override {}
+    void on_task_done(uint64_t id, TaskOutcome outcome) override {
+      done.push_back({id, static_cast<int>(outcome)});
+    }
+    void on_callback(uint64_t) override {}
+    void on_timer_fired(uint64_t, int64_t) override {}
+    std::vector<std::pair<uint64_t, int>> done;
+  } outcomes;
+  auto bad = []() -> Task<int> {
+    throw ValueError("bad");
+    co_return 0;
+  };
+  auto sleepy = []() -> Task<int> {
+    co_await sleep(10);
+    co_return 0;
+  };
+  auto body = [&]() -> Task<int> {
+    auto b = create_task(bad());
+    auto s = create_task(sleepy());
+    co_await sleep(0);
+    s.cancel();
+    int sum = 1;
+    try {
+      co_await b;
+    } catch (const ValueError&) {
+      sum += 10;
+    }
+    try {
+      co_await s;
+    } catch (const CancelledError&) {
+      sum += 100;
+    }
+    co_return sum;
+  };
+  SimLoop loop;
+  loop.add_observer(&outcomes);
+  EXPECT_EQ(loop.run_until_complete(body()), 111);
+  loop.close();
+  // TaskOutcome: 0 result, 1 exception, 2 cancelled.
+  EXPECT_EQ(outcomes.done,
+            (std::vector<std::pair<uint64_t, int>>{{2, 1}, {3, 2}, {1, 0}}));
+}
+
 TEST(BuggifyTest, NeverFiresUnlessEnabled) {
   auto body = []() -> Task<int> {
     int fired = 0;
