@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -171,9 +172,12 @@ class EventLoop {
   // weft::run and sim::run call it after main. No-op where there is no executor.
   virtual void shutdown_default_executor() {}
 
-  // One observer (trace recorder, digest); null to remove.
-  void set_observer(LoopObserver* observer) { observer_ = observer; }
-  LoopObserver* observer() const { return observer_; }
+  // Observers (trace recorders, tools): any number, called in the order added, after the
+  // world's own (the simulated loop's digest, which they cannot remove or disturb). The loop does
+  // not own them: remove one before it is destroyed. ValueError for null or one already added.
+  void add_observer(LoopObserver* observer);
+  // Removes `observer`; false if it was not added.
+  bool remove_observer(LoopObserver* observer);
 
   // RuntimeError if the loop is running on another thread than the caller's (see the thread
   // contract above). `object` and `method` name the call in the message. One predictable branch
@@ -190,12 +194,15 @@ class EventLoop {
   // Puts `f` on the timer heap at f->when_ns() (ordered with call_at timers by (when, id)).
   void arm_timer(internal::TimerFuture* f);
   internal::TaskBase* current_task_raw() const { return current_task_; }
+  // Where the loop's events go: null (no observer at all: one branch on the hot path), the
+  // world's own observer alone, or a fan-out over it and the added ones.
+  LoopObserver* observer() const { return observer_; }
   uint64_t next_resource_id() { return ++resource_ids_; }
   void register_task(internal::TaskBase* task);
   void unregister_pending(internal::TaskBase* task);
   void unregister_live(internal::TaskBase* task);
-  // Number of timers not cancelled and not yet fired is at most this; used by cancel().
-  void note_timer_cancelled();
+  // Timer `id` (a callback id) was cancelled while on the heap; used by cancel() and disarm().
+  void note_timer_cancelled(uint64_t id);
   // Lines "task 'name' (id N) awaits <what>" for every pending task.
   std::string dump_tasks() const;
   size_t ready_count() const { return ready_.size(); }
@@ -222,8 +229,13 @@ class EventLoop {
     return "only call_soon_threadsafe may be called from another thread";
   }
   bool fifo_ = true;
+  // The world's own observer (the simulated loop's digest and step count): first to see every
+  // event, and not one that add_observer / remove_observer can replace or remove.
+  void set_world_observer(LoopObserver* observer);
 
  private:
+  class Fanout;
+  void update_observer();
   struct ReadyEntry {
     internal::Runnable* runnable;  // one reference held
     std::coroutine_handle<> handle;
@@ -268,7 +280,10 @@ class EventLoop {
   uint64_t task_ids_ = 0;
   uint64_t callback_ids_ = 0;
   uint64_t resource_ids_ = 0;
-  LoopObserver* observer_ = nullptr;
+  LoopObserver* observer_ = nullptr;  // see observer()
+  LoopObserver* world_observer_ = nullptr;
+  std::vector<LoopObserver*> observers_;  // added by users, in order
+  std::unique_ptr<Fanout> fanout_;        // created by the first add_observer
   ExceptionHandler handler_;
   internal::RepeatedReports repeated_reports_;  // what the default handler left out
   bool running_ = false;

@@ -22,7 +22,8 @@ enum EventType : uint8_t {
 };
 }  // namespace
 
-// Feeds the loop's events into the run digest (and to a forwarded observer). Event records are
+// Feeds the loop's events into the run digest and counts steps: the loop's world observer, which
+// observers added with add_observer can neither replace nor remove. Event records are
 // batched in `pending` and handed to XXH3 in large blocks: streaming XXH3 gives the same hash
 // however the input is split, and one 25-byte update per event cost more than the event.
 class SimLoop::Digest final : public LoopObserver {
@@ -46,27 +47,22 @@ class SimLoop::Digest final : public LoopObserver {
   size_t used = 0;
   unsigned char pending[kBatch];
 
-  void on_task_created(uint64_t id, std::string_view name) override {
+  void on_task_created(uint64_t id, std::string_view) override {
     loop_->hash_event(kTaskCreated, id, 0);
-    if (auto* f = loop_->forward_) f->on_task_created(id, name);
   }
   void on_task_step(uint64_t id, uint64_t resource) override {
     loop_->count_step();
     loop_->hash_event(kTaskStep, id, resource);
-    if (auto* f = loop_->forward_) f->on_task_step(id, resource);
   }
   void on_task_done(uint64_t id, TaskOutcome outcome) override {
     loop_->hash_event(kTaskDone, id, static_cast<uint64_t>(outcome));
-    if (auto* f = loop_->forward_) f->on_task_done(id, outcome);
   }
   void on_callback(uint64_t id) override {
     loop_->count_step();
     loop_->hash_event(kCallback, id, 0);
-    if (auto* f = loop_->forward_) f->on_callback(id);
   }
   void on_timer_fired(uint64_t id, int64_t when) override {
     loop_->hash_event(kTimerFired, id, static_cast<uint64_t>(when));
-    if (auto* f = loop_->forward_) f->on_timer_fired(id, when);
   }
 
  private:
@@ -110,7 +106,7 @@ SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
       hash_(XXH3_createState()) {
   XXH3_64bits_reset_withSeed(hash_, 0);
   fifo_ = !strategy_->reorders();
-  set_observer(digest_observer_.get());
+  set_world_observer(digest_observer_.get());
   hash_event(0, config_.seed, static_cast<uint64_t>(config_.strategy));
 }
 

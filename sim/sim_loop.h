@@ -82,9 +82,6 @@ class SimLoop final : public EventLoop {
   // A fresh task group (see EventLoop::kill_group) for a simulated node; never 0.
   uint16_t new_group();
 
-  // Forwards the loop's events to `observer` too (the digest keeps the loop's own slot).
-  void add_observer(LoopObserver* observer) { forward_ = observer; }
-
  protected:
   int64_t now_ns() const override { return now_ns_; }
   void poll(int64_t timeout_ns) override;
@@ -114,7 +111,6 @@ class SimLoop final : public EventLoop {
   std::unique_ptr<SchedulingStrategy> strategy_;
   std::unique_ptr<Digest> digest_observer_;
   XXH3_state_t* hash_;
-  LoopObserver* forward_ = nullptr;
   int64_t now_ns_ = 0;
   uint64_t steps_ = 0;
   std::vector<Choice> choices_;
