@@ -264,12 +264,13 @@ void EventLoop::run_once() {
 
   // Run only what was ready at the start of this iteration (asyncio's ntodo).
   for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
+    ReadyEntry e;
     if (!fifo_) {
-      size_t i = pick_ready();
-      if (i != 0) std::swap(ready_[0], ready_[i]);
+      e = ready_.take(pick_ready());  // the others keep their order (DESIGN.md §5)
+    } else {
+      e = ready_.front();
+      ready_.pop_front();
     }
-    ReadyEntry e = ready_.front();
-    ready_.pop_front();
     if (observer_ && e.runnable->kind() == internal::Runnable::Kind::kCallback) {
       auto* cb = static_cast<internal::CallbackState*>(e.runnable);
       if (!cb->cancelled()) observer_->on_callback(cb->seq);

@@ -8,13 +8,13 @@
 //                            │                     with callbacks ready: every 32nd iteration)
 //                            ├ due timers ─► ready queue (in (when, seq) order)
 //                            └ run the n entries that were ready: pick_ready() chooses each
+//                              (the others keep their order)
 #ifndef WEFT_RUNTIME_EVENT_LOOP_H_
 #define WEFT_RUNTIME_EVENT_LOOP_H_
 
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -27,6 +27,7 @@
 #include "runtime/errors.h"
 #include "runtime/handle.h"
 #include "runtime/internal/core.h"
+#include "runtime/internal/ready_queue.h"
 #include "runtime/internal/repeated_reports.h"
 #include "runtime/internal/task_base.h"
 #include "runtime/observer.h"
@@ -212,6 +213,7 @@ class EventLoop {
   // Waits for I/O up to `timeout_ns` (0: do not block; -1: nothing scheduled, no timer).
   virtual void poll(int64_t timeout_ns) = 0;
   // Which of the `ready_count()` entries runs next; 0 is FIFO. Only called when fifo_ is false.
+  // The loop takes that entry out and leaves the others in their order.
   virtual size_t pick_ready() { return 0; }
   // Task id and resource of ready entry i, for strategies.
   uint64_t ready_task_id(size_t i) const;
@@ -236,11 +238,7 @@ class EventLoop {
  private:
   class Fanout;
   void update_observer();
-  struct ReadyEntry {
-    internal::Runnable* runnable;  // one reference held
-    std::coroutine_handle<> handle;
-    uint64_t resource;
-  };
+  using ReadyEntry = internal::ReadyEntry;
   struct TimerEntry {
     int64_t when_ns;
     uint64_t seq;
@@ -266,7 +264,7 @@ class EventLoop {
   [[noreturn]] static void throw_closed();
   [[noreturn]] void throw_wrong_thread(const char* object, const char* method) const;
 
-  std::deque<ReadyEntry> ready_;
+  internal::ReadyQueue ready_;
   std::vector<TimerEntry> timers_;
   size_t cancelled_timers_ = 0;
   // Iterations with callbacks ready since the last poll (see run_once).

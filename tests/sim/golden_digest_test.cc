@@ -14,13 +14,19 @@
 namespace weft::sim {
 namespace {
 
+// The random strategy's digests moved once (issue 12): a pick used to swap the chosen entry with
+// the front, reordering the rest of the queue; it now takes the entry out and leaves the others
+// in order, so the same draw means another entry from the second pick on. The fifo digests never
+// moved. "was" gives each old value.
+
 // Tasks, sleep(0) yields, timers (call_later and sleep), call_soon callbacks, a future's done
 // callback and a cancellation: every kind of ready entry the loop core schedules.
 Task<std::vector<std::string>> mixed() {
   std::vector<std::string> log;
   auto& loop = get_running_loop();
   Future<int> f;
-  f.add_done_callback([&log](Future<int> done) { log.push_back("done " + std::to_string(done.result())); });
+  f.add_done_callback(
+      [&log](Future<int> done) { log.push_back("done " + std::to_string(done.result())); });
   auto worker = [](std::vector<std::string>& l, std::string name, int rounds) -> Task<void> {
     for (int i = 0; i < rounds; ++i) {
       l.push_back(name + std::to_string(i));
@@ -57,9 +63,9 @@ TEST(GoldenDigestTest, MixedProgram) {
   const std::vector<Golden> golden = {
       {0, Strategy::kFifo, 0x3f8f812697433143},
       {5, Strategy::kFifo, 0x5e267a0d4ea50bb8},
-      {1, Strategy::kRandom, 0x32fef08f5d483df2},
-      {2, Strategy::kRandom, 0xdedef5d48b3cc86e},
-      {3, Strategy::kRandom, 0xbf946806bcef43aa},
+      {1, Strategy::kRandom, 0x6f9c193aa26908cd},  // was 0x32fef08f5d483df2
+      {2, Strategy::kRandom, 0x30edebc557d11d2b},  // was 0xdedef5d48b3cc86e
+      {3, Strategy::kRandom, 0x025d0ce276da164e},  // was 0xbf946806bcef43aa
   };
   for (const auto& g : golden) {
     auto r = sim::run(mixed(), SimConfig{.seed = g.seed, .strategy = g.strategy});
@@ -72,9 +78,9 @@ TEST(GoldenDigestTest, MixedProgram) {
 TEST(GoldenDigestTest, BankRace) {
   const std::vector<Golden> golden = {
       {0, Strategy::kFifo, 0x3261aa626827c1c6},
-      {1, Strategy::kRandom, 0x336955920d23175d},
-      {2, Strategy::kRandom, 0x9362299064f6369e},
-      {77, Strategy::kRandom, 0x2660982638e905cf},
+      {1, Strategy::kRandom, 0x2d278e92aba69424},  // was 0x336955920d23175d
+      {2, Strategy::kRandom, 0x774ed2ad295206ca},  // was 0x9362299064f6369e
+      {77, Strategy::kRandom, 0xbcd722bd8f12beba},  // was 0x2660982638e905cf
   };
   for (const auto& g : golden) {
     auto r = sim::run(examples::bank_race(), SimConfig{.seed = g.seed, .strategy = g.strategy});
