@@ -13,7 +13,7 @@ ReadyEntry ReadyQueue::take(size_t i) {
   }
   const size_t n = size();
   const size_t index = tombstones_ == 0 ? i : index_of(i);
-  ensure_tree();
+  ensure_tree();  // room for the position of the new tombstone
   ReadyEntry e = q_[index];
   q_[index].runnable = nullptr;
   ++tombstones_;
@@ -50,20 +50,21 @@ void ReadyQueue::drop_tree() {
 }
 
 void ReadyQueue::ensure_tree() const {
-  if (popped_ + q_.size() < tree_.size()) return;
-  // Rebuilt from q_ alone (positions start again at 0), with room to grow to twice its size.
-  const size_t n = std::bit_ceil(std::max<size_t>(64, q_.size() * 2));
-  tree_.assign(n + 1, 0);
-  for (size_t k = 1; k <= q_.size(); ++k) {
-    if (q_[k - 1].runnable == nullptr) ++tree_[k];
+  const size_t used = popped_ + q_.size();  // tree positions in use
+  if (used < tree_.size()) return;
+  if (tree_.empty()) {
+    // Built at the first tombstone (the tree exists only while there are some): all zeros.
+    tree_.assign(std::bit_ceil(std::max<size_t>(64, used * 2)) + 1, 0);
+    return;
   }
-  for (size_t k = 1; k <= n; ++k) {
-    const size_t parent = k + (k & (~k + 1));
-    if (parent <= n) tree_[parent] += tree_[k];
+  // Doubling keeps every node of the first half; of the new ones only the root covers any
+  // tombstone (they all lie below the old size): O(n) per doubling, no rescan.
+  size_t n = tree_.size() - 1;
+  while (used >= n + 1) {
+    tree_.resize(2 * n + 1, 0);
+    tree_[2 * n] = static_cast<uint32_t>(removed_popped_ + tombstones_);
+    n *= 2;
   }
-  popped_ = 0;
-  removed_popped_ = 0;
-  cached_rank_ = kNoRank;
 }
 
 size_t ReadyQueue::index_of(size_t i) const {

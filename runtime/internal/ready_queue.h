@@ -50,7 +50,8 @@ class ReadyQueue {
   void drop_tree();
   // Index in q_ of position i (tombstones_ != 0).
   size_t index_of(size_t i) const;
-  // Builds the tree if it is missing or too small for the positions in use.
+  // Makes the tree cover the positions in use (all zeros when first built, at the first
+  // tombstone; doubled when positions outgrow it).
   void ensure_tree() const;
 
   std::deque<ReadyEntry> q_;
