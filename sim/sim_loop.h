@@ -36,7 +36,7 @@ struct SimConfig {
   // instance, because a config is copied into every run of a sweep, in parallel too: each run
   // gets a fresh strategy with its own state, and the factory must be safe to call from the
   // threads that build loops. Returning null is a ValueError.
-  StrategyFactory strategy_factory;
+  StrategyFactory strategy_factory = nullptr;
   // buggify(): off unless enabled; each call site is active with `buggify_activation`, and an
   // active site fires with `buggify_fire` (both drawn from the seed).
   bool buggify = false;
