@@ -44,6 +44,44 @@ RunningLoopScope::RunningLoopScope(EventLoop* loop) : previous_(t_running_loop) 
 RunningLoopScope::~RunningLoopScope() { t_running_loop = previous_; }
 }  // namespace internal
 
+// Forwards each event to the world's observer, then to every added one in order. Only installed
+// while some observer was added, so a loop without one pays a null check and nothing more.
+// Indexing (not iterators) keeps a push_back during an event from invalidating the walk.
+class EventLoop::Fanout final : public LoopObserver {
+ public:
+  explicit Fanout(EventLoop* loop) : loop_(loop) {}
+
+  template <class F>
+  void each(F&& f) {
+    if (loop_->world_observer_) f(*loop_->world_observer_);
+    for (size_t i = 0; i < loop_->observers_.size(); ++i) f(*loop_->observers_[i]);
+  }
+  void on_task_created(uint64_t id, std::string_view name) override {
+    each([&](LoopObserver& o) { o.on_task_created(id, name); });
+  }
+  void on_task_step(uint64_t id, uint64_t resource) override {
+    each([&](LoopObserver& o) { o.on_task_step(id, resource); });
+  }
+  void on_task_done(uint64_t id, TaskOutcome outcome) override {
+    each([&](LoopObserver& o) { o.on_task_done(id, outcome); });
+  }
+  void on_callback(uint64_t id) override {
+    each([&](LoopObserver& o) { o.on_callback(id); });
+  }
+  void on_timer_armed(uint64_t id, int64_t when_ns) override {
+    each([&](LoopObserver& o) { o.on_timer_armed(id, when_ns); });
+  }
+  void on_timer_fired(uint64_t id, int64_t when_ns) override {
+    each([&](LoopObserver& o) { o.on_timer_fired(id, when_ns); });
+  }
+  void on_timer_cancelled(uint64_t id) override {
+    each([&](LoopObserver& o) { o.on_timer_cancelled(id); });
+  }
+
+ private:
+  EventLoop* loop_;
+};
+
 EventLoop::EventLoop() = default;
 
 EventLoop::~EventLoop() {
@@ -59,6 +97,39 @@ void EventLoop::throw_wrong_thread(const char* object, const char* method) const
       << std::this_thread::get_id() << " but the loop runs on thread " << owner_thread_ << "; "
       << cross_thread_advice();
   throw RuntimeError(out.str());
+}
+
+void EventLoop::add_observer(LoopObserver* observer) {
+  check_thread("add_observer");
+  if (!observer) throw ValueError("add_observer: the observer is null");
+  if (std::find(observers_.begin(), observers_.end(), observer) != observers_.end()) {
+    throw ValueError("add_observer: this observer was already added to the loop");
+  }
+  observers_.push_back(observer);
+  update_observer();
+}
+
+bool EventLoop::remove_observer(LoopObserver* observer) {
+  check_thread("remove_observer");
+  auto it = std::find(observers_.begin(), observers_.end(), observer);
+  if (it == observers_.end()) return false;
+  observers_.erase(it);
+  update_observer();
+  return true;
+}
+
+void EventLoop::set_world_observer(LoopObserver* observer) {
+  world_observer_ = observer;
+  update_observer();
+}
+
+void EventLoop::update_observer() {
+  if (observers_.empty()) {
+    observer_ = world_observer_;
+    return;
+  }
+  if (!fanout_) fanout_ = std::make_unique<Fanout>(this);
+  observer_ = fanout_.get();
 }
 
 void EventLoop::schedule(internal::Runnable* r, std::coroutine_handle<> h, uint64_t resource) {
@@ -151,6 +222,7 @@ void EventLoop::set_in_heap(internal::Runnable* timer, bool in_heap) {
 }
 
 void EventLoop::push_timer(internal::Runnable* timer, int64_t when_ns, uint64_t seq) {
+  if (observer_) observer_->on_timer_armed(seq, when_ns);
   timer->add_ref();
   set_in_heap(timer, true);
   timers_.push_back(TimerEntry{when_ns, seq, timer});
@@ -166,7 +238,8 @@ void EventLoop::pop_timer() {
   timer->release();
 }
 
-void EventLoop::note_timer_cancelled() {
+void EventLoop::note_timer_cancelled(uint64_t id) {
+  if (observer_) observer_->on_timer_cancelled(id);
   ++cancelled_timers_;
   // As asyncio: rebuild the heap once most of it is cancelled, so memory stays bounded.
   if (cancelled_timers_ > 64 && cancelled_timers_ * 2 > timers_.size()) compact_timers();
@@ -215,12 +288,13 @@ void EventLoop::run_once() {
 
   // Run only what was ready at the start of this iteration (asyncio's ntodo).
   for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
+    ReadyEntry e;
     if (!fifo_) {
-      size_t i = pick_ready();
-      if (i != 0) std::swap(ready_[0], ready_[i]);
+      e = ready_.take(pick_ready());  // the others keep their order (DESIGN.md §5)
+    } else {
+      e = ready_.front();
+      ready_.pop_front();
     }
-    ReadyEntry e = ready_.front();
-    ready_.pop_front();
     if (observer_ && e.runnable->kind() == internal::Runnable::Kind::kCallback) {
       auto* cb = static_cast<internal::CallbackState*>(e.runnable);
       if (!cb->cancelled()) observer_->on_callback(cb->seq);

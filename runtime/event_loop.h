@@ -8,14 +8,15 @@
 //                            │                     with callbacks ready: every 32nd iteration)
 //                            ├ due timers ─► ready queue (in (when, seq) order)
 //                            └ run the n entries that were ready: pick_ready() chooses each
+//                              (the others keep their order)
 #ifndef WEFT_RUNTIME_EVENT_LOOP_H_
 #define WEFT_RUNTIME_EVENT_LOOP_H_
 
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "runtime/errors.h"
 #include "runtime/handle.h"
 #include "runtime/internal/core.h"
+#include "runtime/internal/ready_queue.h"
 #include "runtime/internal/repeated_reports.h"
 #include "runtime/internal/task_base.h"
 #include "runtime/observer.h"
@@ -178,9 +180,12 @@ class EventLoop {
   // weft::run and sim::run call it after main. No-op where there is no executor.
   virtual void shutdown_default_executor() {}
 
-  // One observer (trace recorder, digest); null to remove.
-  void set_observer(LoopObserver* observer) { observer_ = observer; }
-  LoopObserver* observer() const { return observer_; }
+  // Observers (trace recorders, tools): any number, called in the order added, after the
+  // world's own (the simulated loop's digest, which they cannot remove or disturb). The loop does
+  // not own them: remove one before it is destroyed. ValueError for null or one already added.
+  void add_observer(LoopObserver* observer);
+  // Removes `observer`; false if it was not added.
+  bool remove_observer(LoopObserver* observer);
 
   // RuntimeError if the loop is running on another thread than the caller's (see the thread
   // contract above). `object` and `method` name the call in the message. One predictable branch
@@ -213,6 +218,9 @@ class EventLoop {
   // gives it a new resource id, which the task it wakes reports.
   void arm_timer(internal::TimerFuture* f);
   internal::TaskBase* current_task_raw() const { return current_task_; }
+  // Where the loop's events go: null (no observer at all: one branch on the hot path), the
+  // world's own observer alone, or a fan-out over it and the added ones.
+  LoopObserver* observer() const { return observer_; }
   // A new resource id: one sequence per loop, shared by every kind of resource (primitives,
   // futures, timers, connections, endpoints, processes, executor jobs), never 0, never reused.
   // Both worlds issue them the same way, so a simulated run's ids repeat with its seed.
@@ -223,8 +231,8 @@ class EventLoop {
   void register_task(internal::TaskBase* task);
   void unregister_pending(internal::TaskBase* task);
   void unregister_live(internal::TaskBase* task);
-  // Number of timers not cancelled and not yet fired is at most this; used by cancel().
-  void note_timer_cancelled();
+  // Timer `id` (a callback id) was cancelled while on the heap; used by cancel() and disarm().
+  void note_timer_cancelled(uint64_t id);
   // Lines "task 'name' (id N) awaits <what>" for every pending task.
   std::string dump_tasks() const;
   size_t ready_count() const { return ready_.size(); }
@@ -234,6 +242,7 @@ class EventLoop {
   // Waits for I/O up to `timeout_ns` (0: do not block; -1: nothing scheduled, no timer).
   virtual void poll(int64_t timeout_ns) = 0;
   // Which of the `ready_count()` entries runs next; 0 is FIFO. Only called when fifo_ is false.
+  // The loop takes that entry out and leaves the others in their order.
   virtual size_t pick_ready() { return 0; }
   // Task id and resource of ready entry i, for strategies.
   uint64_t ready_task_id(size_t i) const;
@@ -251,13 +260,14 @@ class EventLoop {
     return "only call_soon_threadsafe may be called from another thread";
   }
   bool fifo_ = true;
+  // The world's own observer (the simulated loop's digest and step count): first to see every
+  // event, and not one that add_observer / remove_observer can replace or remove.
+  void set_world_observer(LoopObserver* observer);
 
  private:
-  struct ReadyEntry {
-    internal::Runnable* runnable;  // one reference held
-    std::coroutine_handle<> handle;
-    uint64_t resource;
-  };
+  class Fanout;
+  void update_observer();
+  using ReadyEntry = internal::ReadyEntry;
   struct TimerEntry {
     int64_t when_ns;
     uint64_t seq;
@@ -287,7 +297,7 @@ class EventLoop {
   [[noreturn]] static void throw_closed();
   [[noreturn]] void throw_wrong_thread(const char* object, const char* method) const;
 
-  std::deque<ReadyEntry> ready_;
+  internal::ReadyQueue ready_;
   std::vector<TimerEntry> timers_;
   size_t cancelled_timers_ = 0;
   // Iterations with callbacks ready since the last poll (see run_once).
@@ -301,8 +311,11 @@ class EventLoop {
   uint64_t task_ids_ = 0;
   uint64_t callback_ids_ = 0;
   uint64_t resource_ids_ = 0;
-  uint64_t step_resource_ = 0;  // see step_resource()
-  LoopObserver* observer_ = nullptr;
+  uint64_t step_resource_ = 0;       // see step_resource()
+  LoopObserver* observer_ = nullptr;  // see observer()
+  LoopObserver* world_observer_ = nullptr;
+  std::vector<LoopObserver*> observers_;  // added by users, in order
+  std::unique_ptr<Fanout> fanout_;        // created by the first add_observer
   ExceptionHandler handler_;
   internal::RepeatedReports repeated_reports_;  // what the default handler left out
   bool running_ = false;

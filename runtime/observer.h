@@ -1,5 +1,8 @@
-// LoopObserver: hooks the loop calls as it runs, for traces and digests (DESIGN.md §6).
-// The loop calls them on its own thread; an observer must not call back into the loop.
+// LoopObserver: hooks the loop calls as it runs, for traces, digests and tools (DESIGN.md §3, §6).
+// A loop has any number of them (EventLoop::add_observer). Every hook has an empty default body:
+// override only what you need. Events name things by loop-issued ids, never by pointers or fds.
+// The loop calls them on its own thread; an observer must not call back into the loop (not even
+// add_observer / remove_observer).
 #ifndef WEFT_RUNTIME_OBSERVER_H_
 #define WEFT_RUNTIME_OBSERVER_H_
 
@@ -13,14 +16,35 @@ enum class TaskOutcome : uint8_t { kResult = 0, kException = 1, kCancelled = 2 }
 class LoopObserver {
  public:
   virtual ~LoopObserver() = default;
-  virtual void on_task_created(uint64_t task_id, std::string_view name) = 0;
-  // A task is about to run one step (resume).
-  virtual void on_task_step(uint64_t task_id, uint64_t resource) = 0;
-  virtual void on_task_done(uint64_t task_id, TaskOutcome outcome) = 0;
-  // A plain callback (call_soon, call_later, done callback) is about to run.
-  virtual void on_callback(uint64_t callback_id) = 0;
-  // A timer became due and was moved to the ready queue.
-  virtual void on_timer_fired(uint64_t callback_id, int64_t when_ns) = 0;
+
+  // ---- Tasks. ----
+  virtual void on_task_created(uint64_t task_id, std::string_view name) {
+    (void)task_id, (void)name;
+  }
+  // A task is about to run one step (resume); `resource` tags what made it ready.
+  virtual void on_task_step(uint64_t task_id, uint64_t resource) { (void)task_id, (void)resource; }
+  virtual void on_task_done(uint64_t task_id, TaskOutcome outcome) {
+    (void)task_id, (void)outcome;
+  }
+
+  // ---- Callbacks. ----
+  // A plain callback (call_soon, call_later, done callback) or a due sleep timer is about to run.
+  virtual void on_callback(uint64_t callback_id) { (void)callback_id; }
+
+  // ---- Timers (call_later / call_at / sleep), named by their callback id. ----
+  // Each armed timer later fires or is cancelled, once (unless the loop closes first).
+  virtual void on_timer_armed(uint64_t callback_id, int64_t when_ns) {
+    (void)callback_id, (void)when_ns;
+  }
+  // The timer became due and was moved to the ready queue.
+  virtual void on_timer_fired(uint64_t callback_id, int64_t when_ns) {
+    (void)callback_id, (void)when_ns;
+  }
+  // The timer was cancelled (TimerHandle::cancel, a cancelled sleep) before it fired.
+  virtual void on_timer_cancelled(uint64_t callback_id) { (void)callback_id; }
+
+  // The world's I/O events (connections, bytes, datagrams, processes, executor jobs, faults)
+  // join this interface with the I/O layer of issue 12.
 };
 
 }  // namespace weft

@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -33,6 +34,7 @@ class SimResult {
   }
 
   uint64_t seed = 0;
+  std::string strategy;  // the strategy's name
   uint64_t digest = 0;
   int64_t end_time_ns = 0;
   uint64_t steps = 0;
@@ -79,6 +81,7 @@ SimResult<T> run(Task<T> main, SimConfig config = {},
     if (!result.error_) result.error_ = std::current_exception();
   }
   result.seed = config.seed;
+  result.strategy = std::string(loop.strategy().name());
   result.digest = loop.digest();
   result.end_time_ns = loop.time_ns();
   result.steps = loop.steps();

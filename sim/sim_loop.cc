@@ -22,7 +22,8 @@ enum EventType : uint8_t {
 };
 }  // namespace
 
-// Feeds the loop's events into the run digest (and to a forwarded observer). Event records are
+// Feeds the loop's events into the run digest and counts steps: the loop's world observer, which
+// observers added with add_observer can neither replace nor remove. Event records are
 // batched in `pending` and handed to XXH3 in large blocks: streaming XXH3 gives the same hash
 // however the input is split, and one 25-byte update per event cost more than the event.
 class SimLoop::Digest final : public LoopObserver {
@@ -48,25 +49,22 @@ class SimLoop::Digest final : public LoopObserver {
 
   void on_task_created(uint64_t id, std::string_view name) override {
     loop_->hash_event(kTaskCreated, id, 0);
-    if (auto* f = loop_->forward_) f->on_task_created(id, name);
+    if (auto* s = loop_->hooked_) s->on_task_created(id, name);
   }
   void on_task_step(uint64_t id, uint64_t resource) override {
     loop_->count_step();
     loop_->hash_event(kTaskStep, id, resource);
-    if (auto* f = loop_->forward_) f->on_task_step(id, resource);
   }
   void on_task_done(uint64_t id, TaskOutcome outcome) override {
     loop_->hash_event(kTaskDone, id, static_cast<uint64_t>(outcome));
-    if (auto* f = loop_->forward_) f->on_task_done(id, outcome);
+    if (auto* s = loop_->hooked_) s->on_task_done(id, outcome);
   }
   void on_callback(uint64_t id) override {
     loop_->count_step();
     loop_->hash_event(kCallback, id, 0);
-    if (auto* f = loop_->forward_) f->on_callback(id);
   }
   void on_timer_fired(uint64_t id, int64_t when) override {
     loop_->hash_event(kTimerFired, id, static_cast<uint64_t>(when));
-    if (auto* f = loop_->forward_) f->on_timer_fired(id, when);
   }
 
  private:
@@ -100,12 +98,27 @@ const SimConfig& checked(const SimConfig& config) {
   }
   return config;
 }
+
+std::unique_ptr<SchedulingStrategy> strategy_for(const SimConfig& config) {
+  if (!config.strategy_factory) return make_strategy(config.strategy);
+  auto strategy = config.strategy_factory();
+  if (!strategy) throw ValueError("SimConfig.strategy_factory returned no strategy (null)");
+  return strategy;
+}
+
+// What the digest's first record says about the strategy: the built-ins keep their enum value
+// (their digests predate user strategies); a user strategy is known by its name.
+uint64_t strategy_key(const SimConfig& config, const SchedulingStrategy& strategy) {
+  if (!config.strategy_factory) return static_cast<uint64_t>(config.strategy);
+  const std::string_view name = strategy.name();
+  return XXH3_64bits(name.data(), name.size());
+}
 }  // namespace
 
 SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
     : config_(checked(config)),
       source_(source ? std::move(source) : std::make_unique<PrngChoiceSource>(config.seed)),
-      strategy_(make_strategy(config.strategy)),
+      strategy_(strategy_for(config_)),
       digest_observer_(std::make_unique<Digest>(this)),
       hash_(XXH3_createState()),
       services_({
@@ -116,8 +129,9 @@ SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
   services_.set_hooks(config_.world);
   XXH3_64bits_reset_withSeed(hash_, 0);
   fifo_ = !strategy_->reorders();
-  set_observer(digest_observer_.get());
-  hash_event(0, config_.seed, static_cast<uint64_t>(config_.strategy));
+  if (!fifo_) hooked_ = strategy_.get();
+  set_world_observer(digest_observer_.get());
+  hash_event(0, config_.seed, strategy_key(config_, *strategy_));
 }
 
 SimLoop::~SimLoop() {
@@ -217,7 +231,16 @@ size_t SimLoop::pick_ready() {
    private:
     SimLoop* loop_;
   } recorded(this);
-  return strategy_->pick(View(this), recorded);
+  const size_t n = ready_count();
+  const size_t i = strategy_->pick(View(this), recorded);
+  if (i >= n) {
+    throw RuntimeError(absl::StrCat("strategy '", std::string(strategy_->name()),
+                                    "' picked ready entry ", i, " of ", n, " at t=",
+                                    absl::StrFormat("%.9f", time()), "s (seed ", config_.seed,
+                                    "): the index must be below ", n));
+  }
+  strategy_->on_step(ready_task_id(i), ready_resource(i));
+  return i;
 }
 
 void SimLoop::poll(int64_t timeout_ns) {
@@ -229,7 +252,7 @@ void SimLoop::poll(int64_t timeout_ns) {
   if (timeout_ns < 0) {
     throw DeadlockError(absl::StrCat(
         "deadlock at t=", absl::StrFormat("%.9f", time()),
-        "s (seed ", config_.seed, ", strategy ", strategy_name(config_.strategy),
+        "s (seed ", config_.seed, ", strategy ", std::string(strategy_->name()),
         "): no task can run, no timer is pending, no I/O is in flight\n", dump_tasks()));
   }
   if (timeout_ns > 0) {

@@ -1,6 +1,6 @@
 // SimLoop: the simulated world's loop (DESIGN.md §3–4). One thread, virtual time in nanoseconds
 // that jumps to the next timer when nothing is runnable, a SchedulingStrategy choosing which
-// ready callback runs next, and one ChoiceSource for every nondeterministic decision. A run is a
+// ready entry runs next, and one ChoiceSource for every nondeterministic decision. A run is a
 // pure function of (program, seed, config): digest() hashes (XXH3) the stream of events —
 // task created/step/done, callbacks, timers, choices — so two runs can be compared bit for bit.
 // Main not done, nothing runnable, no timer: DeadlockError listing every task and what it awaits.
@@ -31,7 +31,14 @@ class SimExecutor;
 
 struct SimConfig {
   uint64_t seed = 0;
+  // A built-in strategy, used unless strategy_factory is set.
   Strategy strategy = Strategy::kFifo;
+  // A strategy of the user's own (see SchedulingStrategy's contract); wins over `strategy`. Each
+  // SimLoop built from this config calls it once and owns the result. A factory, not an
+  // instance, because a config is copied into every run of a sweep, in parallel too: each run
+  // gets a fresh strategy with its own state, and the factory must be safe to call from the
+  // threads that build loops. Returning null is a ValueError.
+  StrategyFactory strategy_factory = nullptr;
   // buggify(): off unless enabled; each call site is active with `buggify_activation`, and an
   // active site fires with `buggify_fire` (both drawn from the seed).
   bool buggify = false;
@@ -67,6 +74,8 @@ class SimLoop final : public EventLoop {
   uint64_t steps() const { return steps_; }
   const std::vector<Choice>& choices() const { return choices_; }
   const SimConfig& config() const { return config_; }
+  // The strategy this loop runs (built-in or the factory's).
+  const SchedulingStrategy& strategy() const { return *strategy_; }
 
   // The simulated world has no other threads: from the loop's own thread this is call_soon;
   // from any other thread it throws RuntimeError (the test touched the real world).
@@ -87,9 +96,6 @@ class SimLoop final : public EventLoop {
 
   // A fresh task group (see EventLoop::kill_group) for a simulated node; never 0.
   uint16_t new_group();
-
-  // Forwards the loop's events to `observer` too (the digest keeps the loop's own slot).
-  void add_observer(LoopObserver* observer) { forward_ = observer; }
 
  protected:
   int64_t now_ns() const override { return now_ns_; }
@@ -121,9 +127,10 @@ class SimLoop final : public EventLoop {
   SimConfig config_;
   std::unique_ptr<ChoiceSource> source_;
   std::unique_ptr<SchedulingStrategy> strategy_;
+  // strategy_ when it reorders (it gets the lifecycle hooks), else null: fifo pays nothing.
+  SchedulingStrategy* hooked_ = nullptr;
   std::unique_ptr<Digest> digest_observer_;
   XXH3_state_t* hash_;
-  LoopObserver* forward_ = nullptr;
   int64_t now_ns_ = 0;
   uint64_t steps_ = 0;
   std::vector<Choice> choices_;

@@ -9,17 +9,18 @@ namespace {
 
 class FifoStrategy final : public SchedulingStrategy {
  public:
-  size_t pick(const ReadyView&, ChoiceSource&) override { return 0; }
+  std::string_view name() const override { return "fifo"; }
   bool reorders() const override { return false; }
+  size_t pick(const ReadyView&, ChoiceSource&) override { return 0; }
 };
 
 class RandomStrategy final : public SchedulingStrategy {
  public:
+  std::string_view name() const override { return "random"; }
   size_t pick(const ReadyView& ready, ChoiceSource& choices) override {
     const size_t n = ready.size();
     return n <= 1 ? 0 : static_cast<size_t>(choices.choose(ChoiceKind::kSchedule, n));
   }
-  bool reorders() const override { return true; }
 };
 
 }  // namespace

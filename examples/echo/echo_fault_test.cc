@@ -94,9 +94,11 @@ TEST(EchoFaultTest, EveryClientFinishesOrSeesTheResetOnEverySeed) {
     check_seed(seed, completed, reset);
     if (::testing::Test::HasFatalFailure()) return;
   }
-  // Both outcomes are common, so the sweep exercises the faults it is about.
-  EXPECT_GT(completed, 1000);
-  EXPECT_GT(reset, 1000);
+  // Both outcomes are common, so the sweep exercises the faults it is about: each is at least a
+  // tenth of the 4000 sessions (measured: 987 completed, 3013 reset since a random pick leaves
+  // the rest of the ready queue in order; both were above 1000 before).
+  EXPECT_GT(completed, 400);
+  EXPECT_GT(reset, 400);
 }
 
 }  // namespace

@@ -20,13 +20,13 @@ void CallbackState::cancel() noexcept {
   if (cancelled_) return;
   cancelled_ = true;
   fn_ = nullptr;
-  if (in_heap && loop) loop->note_timer_cancelled();
+  if (in_heap && loop) loop->note_timer_cancelled(seq);
 }
 
 void TimerFuture::disarm() noexcept {
   if (disarmed_) return;
   disarmed_ = true;
-  if (in_heap_ && loop_) loop_->note_timer_cancelled();
+  if (in_heap_ && loop_) loop_->note_timer_cancelled(seq_);
 }
 
 void TimerFuture::run(std::coroutine_handle<>) {

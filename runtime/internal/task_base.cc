@@ -127,6 +127,8 @@ void TaskBase::kill(std::string msg) {
 void TaskBase::finish(std::exception_ptr error) {
   EventLoop* loop = loop_;
   waiter_ = nullptr;
+  // Read before `error` is moved into the task below.
+  const bool failed = error != nullptr;
   if (!error && must_cancel_) {
     // Returned with a cancellation still pending (it cancelled itself and never suspended
     // again): asyncio's Task.__step ends such a task cancelled, dropping its value. A raised
@@ -154,7 +156,7 @@ void TaskBase::finish(std::exception_ptr error) {
   }
   if (auto* obs = loop->observer()) {
     obs->on_task_done(id_, cancelled() ? TaskOutcome::kCancelled
-                           : error     ? TaskOutcome::kException
+                           : failed    ? TaskOutcome::kException
                                        : TaskOutcome::kResult);
   }
   loop->unregister_pending(this);

@@ -67,7 +67,7 @@ T run_observed(Task<T> main, StepRecorder& recorder, sim::SimConfig config = {})
     return value;
   } else {
     EpollLoop loop;
-    loop.set_observer(&recorder);
+    loop.add_observer(&recorder);
     T value = loop.run_until_complete(std::move(main));
     loop.cancel_all_tasks();
     loop.close();

@@ -238,6 +238,111 @@ TEST(StrategyTest, ParseKnownAndUnknownNames) {
             "unknown strategy 'chaos' (expected one of: fifo, random)");
 }
 
+// on_task_done classified the outcome after the exception had been moved into the task, so a
+// task that ended with an exception was reported (and hashed) as having returned a result.
+TEST(ObserverTest, TaskEndingWithAnExceptionIsReportedAsException) {
+  struct Outcomes : LoopObserver {
+    void on_task_created(uint64_t, std::string_view) override {}
+    void on_task_step(uint64_t, uint64_t) override {}
+    void on_task_done(uint64_t id, TaskOutcome outcome) override {
+      done.push_back({id, static_cast<int>(outcome)});
+    }
+    void on_callback(uint64_t) override {}
+    void on_timer_fired(uint64_t, int64_t) override {}
+    std::vector<std::pair<uint64_t, int>> done;
+  } outcomes;
+  auto bad = []() -> Task<int> {
+    throw ValueError("bad");
+    co_return 0;
+  };
+  auto sleepy = []() -> Task<int> {
+    co_await sleep(10);
+    co_return 0;
+  };
+  auto body = [&]() -> Task<int> {
+    auto b = create_task(bad());
+    auto s = create_task(sleepy());
+    co_await sleep(0);
+    s.cancel();
+    int sum = 1;
+    try {
+      co_await b;
+    } catch (const ValueError&) {
+      sum += 10;
+    }
+    try {
+      co_await s;
+    } catch (const CancelledError&) {
+      sum += 100;
+    }
+    co_return sum;
+  };
+  SimLoop loop;
+  loop.add_observer(&outcomes);
+  EXPECT_EQ(loop.run_until_complete(body()), 111);
+  loop.close();
+  // TaskOutcome: 0 result, 1 exception, 2 cancelled.
+  EXPECT_EQ(outcomes.done,
+            (std::vector<std::pair<uint64_t, int>>{{2, 1}, {3, 2}, {1, 0}}));
+}
+
+// Counts the steps it sees (task steps and callbacks, as SimLoop::steps() does).
+struct StepCounter : LoopObserver {
+  void on_task_step(uint64_t, uint64_t) override { ++steps; }
+  void on_callback(uint64_t) override { ++steps; }
+  uint64_t steps = 0;
+};
+
+// The digest and the step count are the loop's own: observers added on top change neither, and
+// each of several observers sees every step (a SimLoop once had one forwarding slot, and
+// set_observer replaced the digest itself).
+TEST(ObserverTest, AddedObserversLeaveTheDigestAndStepsUnchanged) {
+  for (uint64_t seed : {0, 1, 2, 3}) {
+    const SimConfig config{.seed = seed, .strategy = seed == 0 ? Strategy::kFifo
+                                                                : Strategy::kRandom};
+    SimLoop plain(config);
+    const std::vector<int> plain_value = plain.run_until_complete(examples::bank_race());
+    plain.close();
+
+    SimLoop observed(config);
+    StepCounter first;
+    StepCounter second;
+    observed.add_observer(&first);
+    observed.add_observer(&second);
+    const std::vector<int> observed_value = observed.run_until_complete(examples::bank_race());
+    observed.close();
+
+    EXPECT_EQ(observed_value, plain_value) << "seed " << seed;
+    EXPECT_EQ(observed.digest(), plain.digest()) << "seed " << seed;
+    EXPECT_EQ(observed.steps(), plain.steps()) << "seed " << seed;
+    EXPECT_GT(plain.steps(), 10u);
+    EXPECT_EQ(first.steps, plain.steps()) << "seed " << seed;
+    EXPECT_EQ(second.steps, plain.steps()) << "seed " << seed;
+  }
+}
+
+TEST(ObserverTest, MaxStepsStillStopsALivelockWithObservers) {
+  auto body = []() -> Task<void> {
+    while (true) co_await sleep(0);
+  };
+  SimLoop loop(SimConfig{.max_steps = 1000});
+  StepCounter counter;
+  loop.add_observer(&counter);
+  try {
+    loop.run_until_complete(body());
+    ADD_FAILURE() << "the livelock ran forever";
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("simulation exceeded max_steps (1000)"),
+              std::string::npos)
+        << e.what();
+  }
+  // Checked when the loop polls (every 32nd busy iteration), so a few steps past the limit.
+  EXPECT_GT(loop.steps(), 1000u);
+  EXPECT_LT(loop.steps(), 1040u);
+  EXPECT_EQ(counter.steps, loop.steps());
+  loop.close();
+}
+
 TEST(BuggifyTest, NeverFiresUnlessEnabled) {
   auto body = []() -> Task<int> {
     int fired = 0;
