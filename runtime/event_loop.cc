@@ -77,6 +77,40 @@ class EventLoop::Fanout final : public LoopObserver {
   void on_timer_cancelled(uint64_t id) override {
     each([&](LoopObserver& o) { o.on_timer_cancelled(id); });
   }
+  void on_connection_opened(uint64_t c, std::string_view local, std::string_view peer) override {
+    each([&](LoopObserver& o) { o.on_connection_opened(c, local, peer); });
+  }
+  void on_connection_accepted(uint64_t l, uint64_t c, std::string_view peer) override {
+    each([&](LoopObserver& o) { o.on_connection_accepted(l, c, peer); });
+  }
+  void on_connection_closed(uint64_t c, int error) override {
+    each([&](LoopObserver& o) { o.on_connection_closed(c, error); });
+  }
+  void on_bytes(uint64_t c, IoDirection d, std::string_view data) override {
+    each([&](LoopObserver& o) { o.on_bytes(c, d, data); });
+  }
+  void on_datagram(uint64_t e, IoDirection d, std::string_view peer,
+                   std::string_view data) override {
+    each([&](LoopObserver& o) { o.on_datagram(e, d, peer, data); });
+  }
+  void on_process_spawned(uint64_t p, const std::vector<std::string>& argv) override {
+    each([&](LoopObserver& o) { o.on_process_spawned(p, argv); });
+  }
+  void on_process_io(uint64_t p, int fd, IoDirection d, std::string_view data) override {
+    each([&](LoopObserver& o) { o.on_process_io(p, fd, d, data); });
+  }
+  void on_process_exited(uint64_t p, int returncode) override {
+    each([&](LoopObserver& o) { o.on_process_exited(p, returncode); });
+  }
+  void on_executor_submitted(uint64_t job) override {
+    each([&](LoopObserver& o) { o.on_executor_submitted(job); });
+  }
+  void on_executor_completed(uint64_t job) override {
+    each([&](LoopObserver& o) { o.on_executor_completed(job); });
+  }
+  void on_fault(FaultKind kind, uint64_t subject, std::string_view detail) override {
+    each([&](LoopObserver& o) { o.on_fault(kind, subject, detail); });
+  }
 
  private:
   EventLoop* loop_;
