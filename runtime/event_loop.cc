@@ -356,6 +356,7 @@ void EventLoop::run_forever() {
   internal::RunningLoopScope scope(this);
   owner_thread_ = std::this_thread::get_id();
   running_ = true;
+  ran_ = true;
   struct Reset {
     EventLoop* loop;
     ~Reset() {
@@ -515,6 +516,22 @@ std::string EventLoop::dump_tasks() const {
 
 void EventLoop::set_world_hooks(WorldHooks) {
   throw RuntimeError("this event loop has no world services to hook");
+}
+
+std::shared_ptr<Clock> EventLoop::hook_clock(
+    const WorldHooks& hooks, absl::FunctionRef<std::shared_ptr<Clock>()> make_own) const {
+  if (!hooks.clock) return nullptr;
+  if (ran_) {
+    throw RuntimeError(
+        "set_world_hooks: the clock cannot change once the loop has run (its timers' deadlines "
+        "were read from the old clock); set WorldHooks.clock before the first run");
+  }
+  std::shared_ptr<Clock> clock = hooks.clock(make_own());
+  if (!clock) {
+    throw RuntimeError("WorldHooks.clock returned null: return the clock it was given, a "
+                       "decorator of it, or a stand-in");
+  }
+  return clock;
 }
 
 void EventLoop::call_exception_handler(const ExceptionContext& context) {

@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "runtime/clock.h"
 #include "runtime/errors.h"
 #include "runtime/handle.h"
 #include "runtime/internal/core.h"
@@ -250,6 +252,12 @@ class EventLoop {
   // Called by close() before tasks are destroyed; worlds release their own resources here:
   // stop their threads, close every fd they handed out, drop protocols without calling them.
   virtual void on_close() {}
+  // WorldHooks.clock over the world's own clock (made by `make_own`): what the loop reads from
+  // then on, or null when there is no hook (the world reads its clock directly: no virtual call
+  // on the hot path). RuntimeError when the hook returns null, or when the loop has already run
+  // (its timers' deadlines were read from the old clock).
+  std::shared_ptr<Clock> hook_clock(const WorldHooks& hooks,
+                                    absl::FunctionRef<std::shared_ptr<Clock>()> make_own) const;
   // RuntimeError if closed ("Event loop is closed") or used from another thread (check_thread).
   void check_open(const char* method) const {
     if (closed_) [[unlikely]] throw_closed();
@@ -319,6 +327,7 @@ class EventLoop {
   ExceptionHandler handler_;
   internal::RepeatedReports repeated_reports_;  // what the default handler left out
   bool running_ = false;
+  bool ran_ = false;  // run_forever has started once (see hook_clock)
   bool stopping_ = false;
   bool closed_ = false;
   std::thread::id owner_thread_;  // the thread running the loop (set by run_forever)

@@ -115,6 +115,16 @@ uint64_t strategy_key(const SimConfig& config, const SchedulingStrategy& strateg
 }
 }  // namespace
 
+// The simulated world's clock as a Clock: the virtual time, for WorldHooks.clock to wrap.
+class SimLoop::VirtualClock final : public Clock {
+ public:
+  explicit VirtualClock(const SimLoop* loop) : loop_(loop) {}
+  int64_t now_ns() override { return loop_->now_ns_; }
+
+ private:
+  const SimLoop* loop_;
+};
+
 SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
     : config_(checked(config)),
       source_(source ? std::move(source) : std::make_unique<PrngChoiceSource>(config.seed)),
@@ -126,6 +136,7 @@ SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
           .processes = [this] { return std::shared_ptr<ProcessService>(processes_ptr()); },
           .executor = [this] { return std::shared_ptr<ExecutorService>(executor_ptr()); },
       }) {
+  clock_ = hook_clock(config_.world, [this] { return std::make_shared<VirtualClock>(this); });
   services_.set_hooks(config_.world);
   XXH3_64bits_reset_withSeed(hash_, 0);
   fifo_ = !strategy_->reorders();
@@ -168,7 +179,20 @@ ExecutorService* SimLoop::executor_service() {
 }
 void SimLoop::set_world_hooks(WorldHooks hooks) {
   if (is_running()) throw RuntimeError("set_world_hooks: the event loop is running");
-  services_.set_hooks(std::move(hooks));
+  auto clock_hook = hooks.clock;
+  services_.set_hooks(std::move(hooks));  // checks closed / services in use first
+  clock_ = hook_clock(WorldHooks{.clock = std::move(clock_hook)},
+                      [this] { return std::make_shared<VirtualClock>(this); });
+}
+
+int64_t SimLoop::read_hooked_clock() const {
+  const int64_t t = clock_->now_ns();
+  if (t != now_ns_) [[unlikely]] {
+    throw RuntimeError(absl::StrCat(
+        "WorldHooks.clock read ", t, " ns where the simulated world's virtual time is ", now_ns_,
+        " ns: in the simulated world a clock hook may observe the virtual time, not change it"));
+  }
+  return t;
 }
 
 void SimLoop::on_close() {

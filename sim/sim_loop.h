@@ -98,7 +98,10 @@ class SimLoop final : public EventLoop {
   uint16_t new_group();
 
  protected:
-  int64_t now_ns() const override { return now_ns_; }
+  int64_t now_ns() const override {
+    if (clock_) [[unlikely]] return read_hooked_clock();
+    return now_ns_;
+  }
   void poll(int64_t timeout_ns) override;
   size_t pick_ready() override;
   void on_close() override;
@@ -132,6 +135,10 @@ class SimLoop final : public EventLoop {
   std::unique_ptr<Digest> digest_observer_;
   XXH3_state_t* hash_;
   int64_t now_ns_ = 0;
+  // WorldHooks.clock's result over the virtual clock; null: now_ns_ directly.
+  std::shared_ptr<Clock> clock_;
+  class VirtualClock;
+  int64_t read_hooked_clock() const;
   uint64_t steps_ = 0;
   std::vector<Choice> choices_;
   ChoiceRandom random_{this};

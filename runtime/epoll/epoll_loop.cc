@@ -30,6 +30,19 @@ uint64_t os_seed() {
   }
   return seed;
 }
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The real world's clock as a Clock, for WorldHooks.clock to wrap.
+class MonotonicClock final : public Clock {
+ public:
+  int64_t now_ns() override { return monotonic_ns(); }
+};
+
 }  // namespace
 
 // A level-triggered fd callback: unlike a Handle it may run many times.
@@ -80,6 +93,7 @@ EpollLoop::EpollLoop(WorldHooks hooks)
               },
           .executor = [this] { return std::make_shared<ThreadPoolExecutor>(*this); },
       }) {
+  clock_ = hook_clock(hooks, [] { return std::make_shared<MonotonicClock>(); });
   services_.set_hooks(std::move(hooks));
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) fail("epoll_create1");
@@ -114,7 +128,10 @@ ExecutorService* EpollLoop::executor_service() {
 
 void EpollLoop::set_world_hooks(WorldHooks hooks) {
   if (is_running()) throw RuntimeError("set_world_hooks: the event loop is running");
-  services_.set_hooks(std::move(hooks));
+  auto clock_hook = hooks.clock;
+  services_.set_hooks(std::move(hooks));  // checks closed / services in use first
+  clock_ = hook_clock(WorldHooks{.clock = std::move(clock_hook)},
+                      [] { return std::make_shared<MonotonicClock>(); });
 }
 
 void EpollLoop::shutdown_default_executor() { services_.shutdown_executor(); }
@@ -144,10 +161,10 @@ void EpollLoop::on_close() {
   services_.close();
 }
 
+
 int64_t EpollLoop::now_ns() const {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  if (clock_) [[unlikely]] return clock_->now_ns();
+  return monotonic_ns();
 }
 
 void EpollLoop::call_soon_threadsafe(absl::AnyInvocable<void()> fn) {

@@ -129,6 +129,7 @@ class EpollLoop final : public EventLoop {
   // or wrapped them), and the services in use.
   std::shared_ptr<EpollProcessService> own_processes_;
   io_internal::WorldServices services_;
+  std::shared_ptr<Clock> clock_;  // WorldHooks.clock's result; null: CLOCK_MONOTONIC directly
   Resource* resources_ = nullptr;  // every live Resource, newest first
 };
 

@@ -7,11 +7,13 @@
 #include <netdb.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "runtime/clock.h"
 #include "runtime/io/executor.h"
 #include "runtime/io/executor_service.h"
 #include "runtime/io/network_service.h"
@@ -296,6 +298,112 @@ TYPED_TEST(WorldHooksTest, LateOrNullHooksAreRefused) {
     ADD_FAILURE() << "a null executor from a hook was accepted";
   } catch (const RuntimeError& e) {
     EXPECT_THAT(e.what(), HasSubstr("WorldHooks.executor returned null"));
+  }
+  fresh->close();
+}
+
+// Counts the readings of the world's clock and passes them on unchanged.
+class CountingClock final : public Clock {
+ public:
+  CountingClock(std::shared_ptr<Clock> inner, std::shared_ptr<std::vector<int64_t>> readings)
+      : inner_(std::move(inner)), readings_(std::move(readings)) {}
+  int64_t now_ns() override {
+    const int64_t t = inner_->now_ns();
+    readings_->push_back(t);
+    return t;
+  }
+
+ private:
+  std::shared_ptr<Clock> inner_;
+  std::shared_ptr<std::vector<int64_t>> readings_;
+};
+
+// A clock decorator sees every reading the program gets (loop.time()) and the loop's own (the
+// sleep's deadline and the checks that it is due), and the program runs unchanged.
+TYPED_TEST(WorldHooksTest, ClockDecoratorSeesEveryReading) {
+  auto readings = std::make_shared<std::vector<int64_t>>();
+  WorldHooks hooks;
+  hooks.clock = [readings](std::shared_ptr<Clock> own) -> std::shared_ptr<Clock> {
+    return std::make_shared<CountingClock>(std::move(own), readings);
+  };
+  auto body = []() -> Task<std::vector<int64_t>> {
+    std::vector<int64_t> seen;
+    auto& loop = get_running_loop();
+    seen.push_back(loop.time_ns());
+    co_await sleep(0.01);
+    seen.push_back(loop.time_ns());
+    co_return seen;
+  };
+  const std::vector<int64_t> seen = TypeParam::run(body(), hooks);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_GE(seen[1] - seen[0], 10'000'000);  // the sleep took at least its 10 ms
+  // Both of the program's readings went through the hook, in order, among the loop's own.
+  ASSERT_GE(readings->size(), 3u);
+  auto first = std::find(readings->begin(), readings->end(), seen[0]);
+  ASSERT_NE(first, readings->end());
+  EXPECT_NE(std::find(first + 1, readings->end(), seen[1]), readings->end());
+  EXPECT_TRUE(std::is_sorted(readings->begin(), readings->end()));
+}
+
+// Real world: a stand-in clock replaces CLOCK_MONOTONIC; the program sees its time and the
+// loop's timers keep working on it. Simulated world: the clock is the virtual time, which a hook
+// may observe but not change: a stand-in's first differing reading raises RuntimeError.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(std::shared_ptr<Clock> inner) : inner_(std::move(inner)) {}
+  int64_t now_ns() override { return inner_->now_ns() + kShift; }
+  static constexpr int64_t kShift = 1'000'000'000'000;  // 1000 s ahead
+
+ private:
+  std::shared_ptr<Clock> inner_;
+};
+
+TYPED_TEST(WorldHooksTest, ClockStandIn) {
+  WorldHooks hooks;
+  hooks.clock = [](std::shared_ptr<Clock> own) -> std::shared_ptr<Clock> {
+    return std::make_shared<ShiftedClock>(std::move(own));
+  };
+  auto body = []() -> Task<int64_t> {
+    co_await sleep(0.001);
+    co_return get_running_loop().time_ns();
+  };
+  if constexpr (TypeParam::kSimulated) {
+    try {
+      TypeParam::run(body(), hooks);
+      ADD_FAILURE() << "a stand-in clock changed the virtual time";
+    } catch (const RuntimeError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("WorldHooks.clock read 1000000000000 ns where the "
+                                      "simulated world's virtual time is 0 ns"));
+    }
+  } else {
+    EXPECT_GE(TypeParam::run(body(), hooks), ShiftedClock::kShift);
+  }
+}
+
+// The clock cannot change under a loop that has run (its timers were read from the old one),
+// and a null clock is refused at once.
+TYPED_TEST(WorldHooksTest, LateOrNullClockHooksAreRefused) {
+  auto loop = TypeParam::make_loop();
+  auto noop = []() -> Task<int> { co_return 1; };
+  EXPECT_EQ(loop->run_until_complete(noop()), 1);
+  WorldHooks late;
+  late.clock = [](std::shared_ptr<Clock> own) { return own; };
+  try {
+    loop->set_world_hooks(late);
+    ADD_FAILURE() << "a clock hook after the loop ran was accepted";
+  } catch (const RuntimeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the clock cannot change once the loop has run"));
+  }
+  loop->close();
+
+  auto fresh = TypeParam::make_loop();
+  WorldHooks null_hook;
+  null_hook.clock = [](std::shared_ptr<Clock>) -> std::shared_ptr<Clock> { return nullptr; };
+  try {
+    fresh->set_world_hooks(null_hook);
+    ADD_FAILURE() << "a null clock from a hook was accepted";
+  } catch (const RuntimeError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("WorldHooks.clock returned null"));
   }
   fresh->close();
 }
