@@ -179,9 +179,10 @@ ExecutorService* SimLoop::executor_service() {
 }
 void SimLoop::set_world_hooks(WorldHooks hooks) {
   if (is_running()) throw RuntimeError("set_world_hooks: the event loop is running");
-  auto clock_hook = hooks.clock;
+  WorldHooks clock_only;
+  clock_only.clock = hooks.clock;
   services_.set_hooks(std::move(hooks));  // checks closed / services in use first
-  clock_ = hook_clock(WorldHooks{.clock = std::move(clock_hook)},
+  clock_ = hook_clock(clock_only,
                       [this] { return std::make_shared<VirtualClock>(this); });
 }
 

@@ -128,9 +128,10 @@ ExecutorService* EpollLoop::executor_service() {
 
 void EpollLoop::set_world_hooks(WorldHooks hooks) {
   if (is_running()) throw RuntimeError("set_world_hooks: the event loop is running");
-  auto clock_hook = hooks.clock;
+  WorldHooks clock_only;
+  clock_only.clock = hooks.clock;
   services_.set_hooks(std::move(hooks));  // checks closed / services in use first
-  clock_ = hook_clock(WorldHooks{.clock = std::move(clock_hook)},
+  clock_ = hook_clock(clock_only,
                       [] { return std::make_shared<MonotonicClock>(); });
 }
 
