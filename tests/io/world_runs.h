@@ -18,7 +18,7 @@ namespace weft::testing {
 
 // More seeds per simulated world, unless a test says otherwise: with the four simulated worlds
 // of `Worlds` a test runs under 1 + kMoreSeeds fifo and 3 * (1 + kMoreSeeds) random schedules.
-inline constexpr int kMoreSeeds = 4;
+inline constexpr int kMoreSeeds = 9;
 
 // W's own config, then `more_seeds` more of W's strategy (seeds W::kSeed + 100, + 200, ...): the
 // worlds' seed sets stay disjoint.
