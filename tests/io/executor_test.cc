@@ -1,40 +1,48 @@
+// run_in_executor / to_thread on both worlds: the real thread pool, and the simulated executor
+// (sim/proc/sim_executor) under several seeds of both strategies. Then what only the real loop
+// has: worker threads, call_soon_threadsafe from other threads, jobs that block on each other.
+// What only the simulated executor promises (virtual start and completion times, their seeded
+// orders) is tested in tests/sim/proc/executor_test.cc.
 #include "runtime/io/executor.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <latch>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "runtime/run.h"
 #include "runtime/weft.h"
+#include "sim/run.h"
 #include "tests/io/fd_check.h"
+#include "tests/io/world_runs.h"
+#include "tests/testing/worlds.h"
 
 namespace weft {
 namespace {
 
-using ExecutorTest = testing::FdCheckedTest;
+template <class W>
+class ExecutorTest : public testing::WorldFdCheckedTest<W> {};
+TYPED_TEST_SUITE(ExecutorTest, testing::Worlds, testing::WorldNames);
+
+using testing::check_runs;
+using testing::expect_runs;
 
 int add(int a, int b) { return a + b; }
 
-TEST_F(ExecutorTest, RunInExecutorReturnsTheValue) {
+// ---- Both worlds ----
+
+TYPED_TEST(ExecutorTest, RunInExecutorReturnsTheValue) {
   auto main = []() -> Task<int> { co_return co_await run_in_executor(add, 2, 40); };
-  EXPECT_EQ(weft::run(main()), 42);
+  expect_runs<TypeParam>(main, 42);
 }
 
-TEST_F(ExecutorTest, RunsOffTheLoopThread) {
-  auto main = []() -> Task<bool> {
-    const auto loop_thread = std::this_thread::get_id();
-    auto worker = co_await to_thread([] { return std::this_thread::get_id(); });
-    co_return worker != loop_thread;
-  };
-  EXPECT_TRUE(weft::run(main()));
-}
-
-TEST_F(ExecutorTest, ExceptionArrivesAtTheAwaitingCoroutine) {
+TYPED_TEST(ExecutorTest, ExceptionArrivesAtTheAwaitingCoroutine) {
   auto main = []() -> Task<std::string> {
     try {
       co_await run_in_executor([]() -> int { throw std::out_of_range("boom"); });
@@ -43,20 +51,142 @@ TEST_F(ExecutorTest, ExceptionArrivesAtTheAwaitingCoroutine) {
     }
     co_return "no exception";
   };
-  EXPECT_EQ(weft::run(main()), "boom");
+  expect_runs<TypeParam>(main, std::string("boom"));
 }
 
-TEST_F(ExecutorTest, VoidFunctionsAndMoveOnlyResults) {
+TYPED_TEST(ExecutorTest, VoidFunctionsAndMoveOnlyResults) {
   auto main = []() -> Task<int> {
     std::atomic<int> hits{0};
-    co_await to_thread([&hits] { hits += 1; });
+    // The closure is built outside the co_await expression (g++ 12).
+    auto bump = to_thread([&hits] { hits += 1; });
+    co_await bump;
     auto p = co_await run_in_executor([] { return std::make_unique<int>(7); });
     co_return hits.load() + *p;
   };
-  EXPECT_EQ(weft::run(main()), 8);
+  expect_runs<TypeParam>(main, 8);
 }
 
-TEST_F(ExecutorTest, CallSoonThreadsafeWakesALoopBlockedInEpollWait) {
+TYPED_TEST(ExecutorTest, ToThreadWithArgumentsVoidAndMoveOnlyResults) {
+  auto main = []() -> Task<int> {
+    auto hits = std::make_shared<std::atomic<int>>(0);
+    // Closures and strings built outside the co_await expressions (g++ 12).
+    auto bump = to_thread([hits](int n) { *hits += n; }, 3);
+    co_await bump;
+    auto p = co_await run_in_executor([] { return std::make_unique<int>(7); });
+    std::string ab = "ab", cd = "cd";
+    auto concat = to_thread([](std::string a, std::string b) { return a + b; }, ab, cd);
+    std::string s = co_await concat;
+    co_return hits->load() + *p + static_cast<int>(s.size());
+  };
+  expect_runs<TypeParam>(main, 14);
+}
+
+TYPED_TEST(ExecutorTest, ManyJobsOnEightWorkersEachCompleteOnceWithTheirOwnResult) {
+  // More jobs than workers, each handing a value back through the pool's queue and
+  // call_soon_threadsafe: under --config=tsan this checks the pool's lock and condition variable.
+  auto main = []() -> Task<std::vector<int>> {
+    get_running_loop().executor_service()->set_max_workers(8);
+    std::vector<Future<int>> jobs;
+    for (int i = 0; i < 400; ++i) jobs.push_back(run_in_executor([i] { return i * i; }));
+    std::vector<int> results;
+    for (auto& j : jobs) results.push_back(co_await j);
+    co_return results;
+  };
+  std::vector<int> expected;
+  for (int i = 0; i < 400; ++i) expected.push_back(i * i);
+  expect_runs<TypeParam>(main, expected);
+}
+
+TYPED_TEST(ExecutorTest, MaxWorkersOneRunsJobsInOrder) {
+  auto main = []() -> Task<std::vector<int>> {
+    get_running_loop().executor_service()->set_max_workers(1);
+    auto order = std::make_shared<std::vector<int>>();  // touched by one worker at a time
+    std::vector<Future<void>> jobs;
+    for (int i = 0; i < 5; ++i) jobs.push_back(to_thread([order, i] { order->push_back(i); }));
+    for (auto& j : jobs) co_await j;
+    co_return *order;
+  };
+  expect_runs<TypeParam>(main, std::vector<int>{0, 1, 2, 3, 4});
+}
+
+TYPED_TEST(ExecutorTest, NeverMoreJobsRunningThanMaxWorkers) {
+  auto main = []() -> Task<int> {
+    get_running_loop().executor_service()->set_max_workers(2);
+    auto active = std::make_shared<std::atomic<int>>(0);
+    auto peak = std::make_shared<std::atomic<int>>(0);
+    std::vector<Future<void>> jobs;
+    for (int i = 0; i < 12; ++i) {
+      jobs.push_back(to_thread([active, peak] {
+        int now = ++*active;
+        int seen = peak->load();
+        while (now > seen && !peak->compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::yield();
+        --*active;
+      }));
+    }
+    for (auto& j : jobs) co_await j;
+    co_return peak->load();
+  };
+  check_runs<TypeParam>(main, [](int peak, const std::string& where) {
+    EXPECT_GE(peak, 1) << where;
+    EXPECT_LE(peak, 2) << where;
+  });
+}
+
+// The first job holds the only worker while the second is cancelled: on the real loop it blocks
+// until released, in the simulated world it takes its virtual run time (its function must not
+// block: it runs on the loop thread).
+TYPED_TEST(ExecutorTest, CancelledJobThatHasNotStartedNeverRuns) {
+  auto main = []() -> Task<std::pair<bool, bool>> {
+    get_running_loop().executor_service()->set_max_workers(1);
+    auto release = std::make_shared<std::latch>(1);
+    auto second_ran = std::make_shared<std::atomic<bool>>(false);
+    auto first = to_thread([release] {
+      if (!TypeParam::kSimulated) release->wait();
+    });
+    auto second = to_thread([second_ran] { *second_ran = true; });
+    second.cancel();
+    co_await sleep(0);  // the cancellation reaches the job
+    co_await sleep(0);
+    release->count_down();
+    co_await first;
+    auto last = to_thread([] {});
+    co_await last;  // FIFO: the second job's turn has passed
+    co_return std::make_pair(second.cancelled(), second_ran->load());
+  };
+  // The simulated half: ten seeds of each world's strategy.
+  expect_runs<TypeParam>(main, std::pair<bool, bool>{true, false}, /*more_seeds=*/9);
+}
+
+TYPED_TEST(ExecutorTest, SubmittingAfterShutdownRaisesRuntimeError) {
+  auto main = []() -> Task<std::string> {
+    co_await to_thread([] {});
+    get_running_loop().shutdown_default_executor();
+    try {
+      co_await to_thread([] {});
+    } catch (const RuntimeError& e) {
+      co_return e.what();
+    }
+    co_return "submitted";
+  };
+  expect_runs<TypeParam>(main, std::string("cannot schedule new futures after shutdown"));
+}
+
+// ---- The real loop only: threads ----
+
+using RealExecutorTest = testing::FdCheckedTest;
+
+TEST_F(RealExecutorTest, RunsOffTheLoopThread) {
+  auto main = []() -> Task<bool> {
+    const auto loop_thread = std::this_thread::get_id();
+    auto worker = co_await to_thread([] { return std::this_thread::get_id(); });
+    co_return worker != loop_thread;
+  };
+  EXPECT_TRUE(weft::run(main()));
+}
+
+TEST_F(RealExecutorTest, CallSoonThreadsafeWakesALoopBlockedInEpollWait) {
   // The loop waits on a one-hour timer; only the eventfd wake-up can end this test quickly.
   auto main = []() -> Task<std::vector<int>> {
     auto& loop = get_running_loop();
@@ -79,7 +209,7 @@ TEST_F(ExecutorTest, CallSoonThreadsafeWakesALoopBlockedInEpollWait) {
 constexpr int kThreads = 4;
 constexpr int kPerThread = 2000;
 
-TEST_F(ExecutorTest, CallSoonThreadsafeFromManyThreadsLosesNothingAndKeepsEachThreadsOrder) {
+TEST_F(RealExecutorTest, CallSoonThreadsafeFromManyThreadsLosesNothingAndKeepsEachThreadsOrder) {
   // Four threads post at once while the loop keeps running its own callbacks; under
   // --config=tsan this checks the cross-thread queue (its lock, the eventfd wake-up, the swap).
   auto main = []() -> Task<std::vector<std::vector<int>>> {
@@ -109,23 +239,7 @@ TEST_F(ExecutorTest, CallSoonThreadsafeFromManyThreadsLosesNothingAndKeepsEachTh
   for (const auto& per_thread : seen) EXPECT_EQ(per_thread, expected);
 }
 
-TEST_F(ExecutorTest, ManyJobsOnEightWorkersEachCompleteOnceWithTheirOwnResult) {
-  // More jobs than workers, each handing a value back through the pool's queue and
-  // call_soon_threadsafe: under --config=tsan this checks the pool's lock and condition variable.
-  auto main = []() -> Task<std::vector<int>> {
-    get_running_loop().executor_service()->set_max_workers(8);
-    std::vector<Future<int>> jobs;
-    for (int i = 0; i < 400; ++i) jobs.push_back(run_in_executor([i] { return i * i; }));
-    std::vector<int> results;
-    for (auto& j : jobs) results.push_back(co_await j);
-    co_return results;
-  };
-  std::vector<int> expected;
-  for (int i = 0; i < 400; ++i) expected.push_back(i * i);
-  EXPECT_EQ(weft::run(main()), expected);
-}
-
-TEST_F(ExecutorTest, DefaultPoolRunsJobsConcurrently) {
+TEST_F(RealExecutorTest, DefaultPoolRunsJobsConcurrently) {
   // Four jobs that each wait for all four: only finishes if they run at the same time.
   auto main = []() -> Task<size_t> {
     EXPECT_GE(get_running_loop().executor_service()->max_workers(), 5u);
@@ -142,52 +256,6 @@ TEST_F(ExecutorTest, DefaultPoolRunsJobsConcurrently) {
     co_return static_cast<size_t>(sum);
   };
   EXPECT_EQ(weft::run(main()), 6u);
-}
-
-TEST_F(ExecutorTest, MaxWorkersOneRunsJobsInOrder) {
-  auto main = []() -> Task<std::vector<int>> {
-    get_running_loop().executor_service()->set_max_workers(1);
-    auto order = std::make_shared<std::vector<int>>();  // touched by one worker at a time
-    std::vector<Future<void>> jobs;
-    for (int i = 0; i < 5; ++i) jobs.push_back(to_thread([order, i] { order->push_back(i); }));
-    for (auto& j : jobs) co_await j;
-    co_return *order;
-  };
-  EXPECT_EQ(weft::run(main()), (std::vector<int>{0, 1, 2, 3, 4}));
-}
-
-TEST_F(ExecutorTest, CancelledJobThatHasNotStartedNeverRuns) {
-  auto main = []() -> Task<std::pair<bool, bool>> {
-    get_running_loop().executor_service()->set_max_workers(1);
-    std::latch release(1);
-    std::atomic<bool> second_ran{false};
-    auto first = to_thread([&release] { release.wait(); });
-    auto second = to_thread([&second_ran] { second_ran = true; });
-    second.cancel();
-    co_await sleep(0);  // the cancellation reaches the job
-    co_await sleep(0);
-    release.count_down();
-    co_await first;
-    co_await to_thread([] {});  // FIFO: the second job's turn has passed
-    co_return std::make_pair(second.cancelled(), second_ran.load());
-  };
-  auto [cancelled, ran] = weft::run(main());
-  EXPECT_TRUE(cancelled);
-  EXPECT_FALSE(ran);
-}
-
-TEST_F(ExecutorTest, SubmittingAfterShutdownRaisesRuntimeError) {
-  auto main = []() -> Task<bool> {
-    co_await to_thread([] {});
-    get_running_loop().shutdown_default_executor();
-    try {
-      co_await to_thread([] {});
-    } catch (const RuntimeError&) {
-      co_return true;
-    }
-    co_return false;
-  };
-  EXPECT_TRUE(weft::run(main()));
 }
 
 }  // namespace

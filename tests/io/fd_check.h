@@ -29,20 +29,28 @@ class FdCheckedTest : public ::testing::Test {
   std::string before_list_;
 };
 
-// The same check for a typed test over the two worlds (tests/testing/worlds.h): fds are counted
-// on the real loop only; the simulated world opens none.
+// The same check for a typed test over the two worlds (tests/testing/worlds.h), the real world's
+// harness: every test of a suite whose fixture derives from it checks the real loop's fds, with
+// no code in the test; the simulated world opens none, so nothing is counted there.
 template <class W>
 class WorldFdCheckedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if constexpr (!W::kSimulated) before_ = count_open_fds();
+    if constexpr (!W::kSimulated) {
+      before_ = count_open_fds();
+      before_list_ = list_open_fds();
+    }
   }
   void TearDown() override {
-    if constexpr (!W::kSimulated) EXPECT_EQ(count_open_fds(), before_) << list_open_fds();
+    if constexpr (!W::kSimulated) {
+      EXPECT_EQ(count_open_fds(), before_) << "before:\n" << before_list_ << "after:\n"
+                                           << list_open_fds();
+    }
   }
 
  private:
   int before_ = 0;
+  std::string before_list_;
 };
 
 }  // namespace weft::testing

@@ -1,7 +1,7 @@
-// run_in_executor / to_thread on both worlds (the thread pool and sim::SimExecutor), then what
-// only the simulated executor promises: seeded start and completion times and orders, the
-// max_workers bound in virtual time, shutdown and loop-close behaviour, determinism; last, work
-// that outlives its awaiter (a timed-out or cancelled job still commits) on each world.
+// What only the simulated executor (sim::SimExecutor) promises: seeded start and completion
+// times and orders, the max_workers bound in virtual time, shutdown and loop-close behaviour,
+// determinism; last, work that outlives its awaiter (a timed-out or cancelled job still commits)
+// on each world. run_in_executor / to_thread on both worlds is tests/io/executor_test.cc.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,101 +17,13 @@
 #include <vector>
 
 #include "runtime/io/executor.h"
+#include "runtime/run.h"
 #include "runtime/weft.h"
 #include "sim/proc/sim_executor.h"
 #include "sim/run.h"
-#include "tests/testing/worlds.h"
 
 namespace weft {
 namespace {
-
-template <class W>
-class ExecutorWorldsTest : public ::testing::Test {};
-TYPED_TEST_SUITE(ExecutorWorldsTest, testing::Worlds, testing::WorldNames);
-
-int add(int a, int b) { return a + b; }
-
-TYPED_TEST(ExecutorWorldsTest, RunInExecutorReturnsTheValue) {
-  auto main = []() -> Task<int> { co_return co_await run_in_executor(add, 2, 40); };
-  EXPECT_EQ(TypeParam::run(main()), 42);
-}
-
-TYPED_TEST(ExecutorWorldsTest, ExceptionArrivesAtTheAwaitingCoroutine) {
-  auto main = []() -> Task<std::string> {
-    try {
-      co_await run_in_executor([]() -> int { throw std::out_of_range("boom"); });
-    } catch (const std::out_of_range& e) {
-      co_return e.what();
-    }
-    co_return "no exception";
-  };
-  EXPECT_EQ(TypeParam::run(main()), "boom");
-}
-
-TYPED_TEST(ExecutorWorldsTest, ToThreadWithArgumentsVoidAndMoveOnlyResults) {
-  auto main = []() -> Task<int> {
-    auto hits = std::make_shared<std::atomic<int>>(0);
-    // Closures and strings built outside the co_await expressions (g++ 12).
-    auto bump = to_thread([hits](int n) { *hits += n; }, 3);
-    co_await bump;
-    auto p = co_await run_in_executor([] { return std::make_unique<int>(7); });
-    std::string ab = "ab", cd = "cd";
-    auto concat = to_thread([](std::string a, std::string b) { return a + b; }, ab, cd);
-    std::string s = co_await concat;
-    co_return hits->load() + *p + static_cast<int>(s.size());
-  };
-  EXPECT_EQ(TypeParam::run(main()), 14);
-}
-
-TYPED_TEST(ExecutorWorldsTest, MaxWorkersOneRunsJobsInOrder) {
-  auto main = []() -> Task<std::vector<int>> {
-    get_running_loop().executor_service()->set_max_workers(1);
-    auto order = std::make_shared<std::vector<int>>();  // touched by one worker at a time
-    std::vector<Future<void>> jobs;
-    for (int i = 0; i < 5; ++i) jobs.push_back(to_thread([order, i] { order->push_back(i); }));
-    for (auto& j : jobs) co_await j;
-    co_return *order;
-  };
-  EXPECT_EQ(TypeParam::run(main()), (std::vector<int>{0, 1, 2, 3, 4}));
-}
-
-TYPED_TEST(ExecutorWorldsTest, NeverMoreJobsRunningThanMaxWorkers) {
-  auto main = []() -> Task<int> {
-    get_running_loop().executor_service()->set_max_workers(2);
-    auto active = std::make_shared<std::atomic<int>>(0);
-    auto peak = std::make_shared<std::atomic<int>>(0);
-    std::vector<Future<void>> jobs;
-    for (int i = 0; i < 12; ++i) {
-      jobs.push_back(to_thread([active, peak] {
-        int now = ++*active;
-        int seen = peak->load();
-        while (now > seen && !peak->compare_exchange_weak(seen, now)) {
-        }
-        std::this_thread::yield();
-        --*active;
-      }));
-    }
-    for (auto& j : jobs) co_await j;
-    co_return peak->load();
-  };
-  const int peak = TypeParam::run(main());
-  EXPECT_GE(peak, 1);
-  EXPECT_LE(peak, 2);
-}
-
-TYPED_TEST(ExecutorWorldsTest, SubmittingAfterShutdownRaisesRuntimeError) {
-  auto main = []() -> Task<std::string> {
-    co_await to_thread([] {});
-    get_running_loop().shutdown_default_executor();
-    try {
-      co_await to_thread([] {});
-    } catch (const RuntimeError& e) {
-      co_return e.what();
-    }
-    co_return "submitted";
-  };
-  EXPECT_EQ(TypeParam::run(main()), "cannot schedule new futures after shutdown");
-}
 
 // ---- The simulated executor only ----
 
@@ -247,22 +159,6 @@ TEST(SimExecutorTest, TheFunctionRunsAtTheChosenStartAndItsResultArrivesAtTheCho
   };
   auto r = s::run(main(), {}, std::make_unique<s::ListChoiceSource>(std::vector<uint64_t>{2, 3}));
   EXPECT_EQ(r.value(), (std::pair<int64_t, int64_t>{2'000'000, 5'000'000}));
-}
-
-TEST(SimExecutorTest, ACancelledJobThatHasNotStartedNeverRuns) {
-  auto main = []() -> Task<std::pair<bool, bool>> {
-    executor().set_max_workers(1);
-    auto second_ran = std::make_shared<bool>(false);
-    auto first = to_thread([] {});
-    auto second = to_thread([second_ran] { *second_ran = true; });
-    second.cancel();
-    co_await first;
-    co_await to_thread([] {});  // FIFO: the second job's turn has passed
-    co_return std::make_pair(second.cancelled(), *second_ran);
-  };
-  for (uint64_t seed = 0; seed < 10; ++seed) {
-    EXPECT_EQ(s::run(main(), {.seed = seed}).value(), (std::pair<bool, bool>{true, false}));
-  }
 }
 
 TEST(SimExecutorTest, ShutdownFinishesOutstandingJobsAtOnce) {
