@@ -500,6 +500,7 @@ std::vector<AnyTask> EventLoop::all_tasks() const {
 
 uint64_t EventLoop::ready_task_id(size_t i) const {
   const internal::Runnable* r = ready_[i].runnable;
+  if (!r) return 0;  // a hole
   return r->kind() == internal::Runnable::Kind::kTask
              ? static_cast<const internal::TaskBase*>(r)->id()
              : 0;

@@ -243,12 +243,16 @@ class EventLoop {
   virtual int64_t now_ns() const = 0;
   // Waits for I/O up to `timeout_ns` (0: do not block; -1: nothing scheduled, no timer).
   virtual void poll(int64_t timeout_ns) = 0;
-  // Which of the `ready_count()` entries runs next; 0 is FIFO. Only called when fifo_ is false.
-  // The loop takes that entry out and leaves the others in their order.
+  // Which ready slot runs next (a live one, below ready_slots()); 0 is FIFO. Only called when
+  // fifo_ is false. The loop takes that entry out and leaves the others in their order; a slot
+  // in the middle becomes a hole (internal::ReadyQueue).
   virtual size_t pick_ready() { return 0; }
-  // Task id and resource of ready entry i, for strategies.
-  uint64_t ready_task_id(size_t i) const;
-  uint64_t ready_resource(size_t i) const { return ready_[i].resource; }
+  // The ready queue's slots, for strategies: how many (holes included), whether one is live,
+  // and a live slot's task id (0 for a callback) and resource.
+  size_t ready_slots() const { return ready_.slots(); }
+  bool ready_live(size_t slot) const { return ready_.live(slot); }
+  uint64_t ready_task_id(size_t slot) const;
+  uint64_t ready_resource(size_t slot) const { return ready_[slot].resource; }
   // Called by close() before tasks are destroyed; worlds release their own resources here:
   // stop their threads, close every fd they handed out, drop protocols without calling them.
   virtual void on_close() {}

@@ -74,7 +74,9 @@ class SimLoop::Digest final : public LoopObserver {
 class SimLoop::View final : public ReadyView {
  public:
   explicit View(const SimLoop* loop) : loop_(loop) {}
-  size_t size() const override { return loop_->ready_count(); }
+  size_t size() const override { return loop_->ready_slots(); }
+  size_t live_count() const override { return loop_->ready_count(); }
+  bool live(size_t i) const override { return loop_->ready_live(i); }
   uint64_t task_id(size_t i) const override { return loop_->ready_task_id(i); }
   uint64_t resource(size_t i) const override { return loop_->ready_resource(i); }
 
@@ -256,13 +258,13 @@ size_t SimLoop::pick_ready() {
    private:
     SimLoop* loop_;
   } recorded(this);
-  const size_t n = ready_count();
+  const size_t n = ready_slots();
   const size_t i = strategy_->pick(View(this), recorded);
-  if (i >= n) {
-    throw RuntimeError(absl::StrCat("strategy '", std::string(strategy_->name()),
-                                    "' picked ready entry ", i, " of ", n, " at t=",
-                                    absl::StrFormat("%.9f", time()), "s (seed ", config_.seed,
-                                    "): the index must be below ", n));
+  if (i >= n || !ready_live(i)) [[unlikely]] {
+    throw RuntimeError(absl::StrCat(
+        "strategy '", std::string(strategy_->name()), "' picked ready slot ", i, " of ", n,
+        i < n ? " (a hole)" : "", " at t=", absl::StrFormat("%.9f", time()), "s (seed ",
+        config_.seed, "): the slot must be below ", n, " and live (ReadyView::live)"));
   }
   strategy_->on_step(ready_task_id(i), ready_resource(i));
   return i;

@@ -17,9 +17,15 @@ class FifoStrategy final : public SchedulingStrategy {
 class RandomStrategy final : public SchedulingStrategy {
  public:
   std::string_view name() const override { return "random"; }
+  // Uniform among the live entries: a slot drawn uniformly, drawn again on a hole (holes are at
+  // most half of the slots, so two draws on average at worst; each draw is a recorded choice).
   size_t pick(const ReadyView& ready, ChoiceSource& choices) override {
     const size_t n = ready.size();
-    return n <= 1 ? 0 : static_cast<size_t>(choices.choose(ChoiceKind::kSchedule, n));
+    if (ready.live_count() <= 1) return 0;  // the only live entry is slot 0
+    for (;;) {
+      const auto i = static_cast<size_t>(choices.choose(ChoiceKind::kSchedule, n));
+      if (ready.live(i)) return i;
+    }
   }
 };
 

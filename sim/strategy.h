@@ -23,11 +23,18 @@ enum class Strategy : uint8_t { kFifo = 0, kRandom = 1 };
 absl::StatusOr<Strategy> parse_strategy(std::string_view name);
 const char* strategy_name(Strategy s);
 
-// What a strategy may look at: the ready queue, in FIFO order (0 is the oldest entry).
+// What a strategy may look at: the ready queue as slots. The live slots, in slot order, are the
+// FIFO order; slot 0 is always live (the oldest entry). An entry taken from the middle leaves a
+// hole until the queue compacts, so a strategy that scans skips the slots that are not live,
+// and one that draws a slot draws again on a hole (the loop keeps holes at most as many as the
+// live entries). Slots, not ranks: taking the i-th live entry in O(1) is what keeps a step cheap.
 class ReadyView {
  public:
   virtual ~ReadyView() = default;
-  virtual size_t size() const = 0;
+  virtual size_t size() const = 0;        // slots, holes included (>= 1 when pick() is asked)
+  virtual size_t live_count() const = 0;  // live entries (at least half of the slots)
+  virtual bool live(size_t i) const = 0;
+  // For a live slot:
   virtual uint64_t task_id(size_t i) const = 0;   // 0 for a plain callback
   virtual uint64_t resource(size_t i) const = 0;  // what made it ready
 };
@@ -35,10 +42,10 @@ class ReadyView {
 // The contract between a SimLoop and its strategy:
 // - One instance per run: a SimLoop makes its own (SimConfig::strategy_factory) and owns it, so
 //   a strategy keeps its state (priorities, counters) in members and needs no reset.
-// - pick() is asked once per step, before every ready entry runs, and returns an index in
-//   [0, ready.size()); anything else is a RuntimeError that ends the run. The loop takes that
-//   entry out of the queue and leaves the others in their order, so index 0 is always the oldest
-//   entry: returning 0 at every step is asyncio's FIFO order.
+// - pick() is asked once per step, before every ready entry runs, and returns a live slot in
+//   [0, ready.size()); anything else (a hole, an index past the end) is a RuntimeError that ends
+//   the run. The loop takes that entry out of the queue and leaves the others in their order, so
+//   slot 0 is always the oldest entry: returning 0 at every step is asyncio's FIFO order.
 // - Every nondeterministic decision is drawn from the ChoiceSource that pick() is given (seeded,
 //   recorded, hashed into the digest, replayable, shrinkable; choice 0 should mean "no
 //   deviation"). No other randomness, no clocks, nothing that depends on pointer values or hash

@@ -1,7 +1,8 @@
-// internal::ReadyQueue against a plain vector model: FIFO pops, reads and removals at any
-// position (the others keep their order), through tombstones, tree rebuilds and compactions.
+// internal::ReadyQueue against a plain vector model: FIFO pops, and takes from any live slot
+// (the others keep their order), through holes and compactions.
 #include "runtime/internal/ready_queue.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -16,26 +17,56 @@ ReadyEntry entry(uint64_t id) {
   return ReadyEntry{reinterpret_cast<Runnable*>(static_cast<uintptr_t>(id * 8)), {}, id};
 }
 
-TEST(ReadyQueueTest, TakeFromTheMiddleKeepsTheOthersInOrder) {
+// The live entries in slot order.
+std::vector<uint64_t> live_ids(const ReadyQueue& q) {
+  std::vector<uint64_t> out;
+  for (size_t s = 0; s < q.slots(); ++s) {
+    if (q.live(s)) out.push_back(q[s].resource);
+  }
+  return out;
+}
+
+TEST(ReadyQueueTest, TakeFromTheMiddleLeavesAHoleAndTheOthersInOrder) {
   ReadyQueue q;
   for (uint64_t id : {1, 2, 3, 4}) q.push_back(entry(id));
   EXPECT_EQ(q.take(2).resource, 3u);
   ASSERT_EQ(q.size(), 3u);
-  EXPECT_EQ(q[0].resource, 1u);
-  EXPECT_EQ(q[1].resource, 2u);
-  EXPECT_EQ(q[2].resource, 4u);
+  ASSERT_EQ(q.slots(), 4u);
+  EXPECT_FALSE(q.live(2));
+  EXPECT_EQ(live_ids(q), (std::vector<uint64_t>{1, 2, 4}));
   q.push_back(entry(5));
-  EXPECT_EQ(q.take(1).resource, 2u);
+  EXPECT_EQ(q.take(1).resource, 2u);  // two holes, three live
+  EXPECT_EQ(q.slots(), 5u);
+  EXPECT_EQ(live_ids(q), (std::vector<uint64_t>{1, 4, 5}));
+  EXPECT_EQ(q.take(3).resource, 4u);  // three holes, two live: compacts
+  EXPECT_EQ(q.slots(), 2u);
+  EXPECT_EQ(live_ids(q), (std::vector<uint64_t>{1, 5}));
   EXPECT_EQ(q.take(0).resource, 1u);
-  EXPECT_EQ(q.front().resource, 4u);
-  q.pop_front();
   EXPECT_EQ(q.size(), 1u);
   EXPECT_EQ(q[0].resource, 5u);
   q.pop_front();
   EXPECT_TRUE(q.empty());
 }
 
-// Random operations at sizes from a handful to past the compaction thresholds (4,096).
+// The first and the last slot are always live: popping skips the holes behind the front, and
+// taking the last slot drops the holes before it.
+TEST(ReadyQueueTest, FirstAndLastSlotsAreAlwaysLive) {
+  ReadyQueue q;
+  for (uint64_t id = 1; id <= 8; ++id) q.push_back(entry(id));
+  EXPECT_EQ(q.take(1).resource, 2u);
+  EXPECT_EQ(q.take(2).resource, 3u);
+  q.pop_front();  // 1, and the holes of 2 and 3
+  EXPECT_EQ(q.front().resource, 4u);
+  EXPECT_EQ(q.slots(), 5u);
+  EXPECT_EQ(q.take(3).resource, 7u);
+  EXPECT_EQ(q.take(4).resource, 8u);  // the last slot: the hole of 7 goes too
+  EXPECT_EQ(q.slots(), 3u);
+  EXPECT_TRUE(q.live(q.slots() - 1));
+  EXPECT_EQ(live_ids(q), (std::vector<uint64_t>{4, 5, 6}));
+}
+
+// Random operations at sizes from a handful to tens of thousands; holes never outnumber the
+// live entries.
 TEST(ReadyQueueTest, MatchesAVectorModelUnderRandomOperations) {
   for (uint64_t seed = 0; seed < 6; ++seed) {
     Xoshiro256 rng(seed);
@@ -51,47 +82,29 @@ TEST(ReadyQueueTest, MatchesAVectorModelUnderRandomOperations) {
         if (model.empty() || r < (grow ? 6 : 2)) {
           q.push_back(entry(next_id));
           model.push_back(next_id++);
-        } else if (r < (grow ? 8 : 6)) {
-          const size_t i = rng.below(model.size());
-          ASSERT_EQ(q.take(i).resource, model[i]) << "seed " << seed;
-          model.erase(model.begin() + static_cast<ptrdiff_t>(i));
-        } else if (r < 9) {
+        } else if (r < (grow ? 9 : 8)) {
+          size_t s = rng.below(q.slots());
+          while (!q.live(s)) s = rng.below(q.slots());
+          const uint64_t id = q.take(s).resource;
+          auto it = std::find(model.begin(), model.end(), id);
+          ASSERT_NE(it, model.end()) << "seed " << seed;
+          model.erase(it);
+        } else {
           ASSERT_EQ(q.front().resource, model.front()) << "seed " << seed;
           q.pop_front();
           model.erase(model.begin());
-        } else {
-          const size_t i = rng.below(model.size());
-          ASSERT_EQ(q[i].resource, model[i]) << "seed " << seed;
         }
         ASSERT_EQ(q.size(), model.size()) << "seed " << seed;
+        ASSERT_LE(q.slots() - q.size(), q.size()) << "seed " << seed;
+        if (!model.empty()) {
+          ASSERT_TRUE(q.live(0));
+          ASSERT_TRUE(q.live(q.slots() - 1));
+        }
+        if (op % 97 == 0) ASSERT_EQ(live_ids(q), model) << "seed " << seed << " op " << op;
       }
-      for (size_t i = 0; i < model.size(); i += 1 + model.size() / 50) {
-        ASSERT_EQ(q[i].resource, model[i]) << "seed " << seed << " phase " << phase;
-      }
+      ASSERT_EQ(live_ids(q), model) << "seed " << seed << " phase " << phase;
     }
   }
-}
-
-// Removals from the middle only (no pop moves the head): tombstones pile up until the queue
-// compacts itself, and reads and removals stay right across it.
-TEST(ReadyQueueTest, ManyRemovalsFromTheMiddle) {
-  Xoshiro256 rng(7);
-  ReadyQueue q;
-  std::vector<uint64_t> model;
-  for (uint64_t id = 1; id <= 12'000; ++id) {
-    q.push_back(entry(id));
-    model.push_back(id);
-  }
-  while (model.size() > 1) {
-    const size_t i = 1 + rng.below(model.size() - 1);
-    ASSERT_EQ(q.take(i).resource, model[i]);
-    model.erase(model.begin() + static_cast<ptrdiff_t>(i));
-    ASSERT_EQ(q.size(), model.size());
-    if (model.size() % 997 == 0) {
-      for (size_t k = 0; k < model.size(); ++k) ASSERT_EQ(q[k].resource, model[k]);
-    }
-  }
-  EXPECT_EQ(q.front().resource, 1u);
 }
 
 }  // namespace

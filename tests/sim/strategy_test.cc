@@ -113,13 +113,16 @@ TEST(StrategyTest, HooksSeeCreatedStepAndDoneWithTheirIds) {
   EXPECT_EQ(task_steps, observed.steps);
 }
 
-// Picks index 2 the first time four entries are ready, index 0 otherwise; records every view.
+// Picks slot 2 the first time four entries are ready, slot 0 otherwise; records every view (its
+// live slots, in order).
 class PickThirdOnce final : public SchedulingStrategy {
  public:
   std::string_view name() const override { return "third-once"; }
   size_t pick(const ReadyView& ready, ChoiceSource&) override {
     std::vector<uint64_t> ids;
-    for (size_t i = 0; i < ready.size(); ++i) ids.push_back(ready.task_id(i));
+    for (size_t i = 0; i < ready.size(); ++i) {
+      if (ready.live(i)) ids.push_back(ready.task_id(i));
+    }
     views.push_back(ids);
     if (ready.size() == 4 && !picked_) {
       picked_ = true;
@@ -160,7 +163,10 @@ class Drawing final : public SchedulingStrategy {
  public:
   std::string_view name() const override { return "drawing"; }
   size_t pick(const ReadyView& ready, ChoiceSource& choices) override {
-    return static_cast<size_t>(choices.choose(ChoiceKind::kSchedule, ready.size()));
+    for (;;) {
+      const auto i = static_cast<size_t>(choices.choose(ChoiceKind::kSchedule, ready.size()));
+      if (ready.live(i)) return i;
+    }
   }
 };
 
@@ -233,8 +239,33 @@ TEST(StrategyTest, PickOutOfRangeIsARuntimeErrorNamingTheStrategy) {
     std::rethrow_exception(r.error());
   } catch (const RuntimeError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "strategy 'out-of-range' picked ready entry 7 of 1 at t=0.000000000s (seed 4): the "
-              "index must be below 1");
+              "strategy 'out-of-range' picked ready slot 7 of 1 at t=0.000000000s (seed 4): the "
+              "slot must be below 1 and live (ReadyView::live)");
+  }
+}
+
+// Takes slot 2 out of four, then picks that hole.
+class PicksAHole final : public SchedulingStrategy {
+ public:
+  std::string_view name() const override { return "picks-a-hole"; }
+  size_t pick(const ReadyView& ready, ChoiceSource&) override {
+    if (ready.size() == 4 && ready.live_count() == 4) return 2;
+    if (ready.size() > 2 && !ready.live(2)) return 2;
+    return 0;
+  }
+};
+
+TEST(StrategyTest, PickingAHoleIsARuntimeErrorNamingTheStrategy) {
+  SimConfig config{.seed = 4};
+  config.strategy_factory = [] { return std::make_unique<PicksAHole>(); };
+  auto r = sim::run(four_tasks(), config);
+  ASSERT_FALSE(r.ok());
+  try {
+    std::rethrow_exception(r.error());
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "strategy 'picks-a-hole' picked ready slot 2 of 4 (a hole) at t=0.000000000s "
+              "(seed 4): the slot must be below 4 and live (ReadyView::live)");
   }
 }
 
