@@ -510,7 +510,9 @@ TEST(WorldHooksOrderTest, ProtocolOrderOverAScriptedChildUnderEverySchedule) {
       const std::string where =
           "seed " + std::to_string(seed) + " " + sim::strategy_name(strategy);
       auto written = std::make_shared<Log>();
-      sim::SimConfig config{.seed = seed, .strategy = strategy};
+      sim::SimConfig config;
+      config.seed = seed;
+      config.strategy = strategy;
       config.world.processes = [written](std::shared_ptr<ProcessService>)
           -> std::shared_ptr<ProcessService> {
         return std::make_shared<ScriptedProcesses>(written);

@@ -145,7 +145,7 @@ void BaseSubprocessTransport::connected() {
   // ahead of it, or wakes the spawner before it.
   std::vector<absl::AnyInvocable<void()>> pending = std::move(pending_);
   pending_.clear();
-  for (auto& fn : pending) fn();
+  for (auto& fn : pending) run(fn);
   if (waiter_ && !waiter_->done()) waiter_->set_result();
   waiter_.reset();
   try_finish();
@@ -156,8 +156,19 @@ void BaseSubprocessTransport::call(absl::AnyInvocable<void()> fn) {
     pending_.push_back(std::move(fn));
     return;
   }
+  run(fn);
+}
+
+void BaseSubprocessTransport::run(absl::AnyInvocable<void()>& fn) {
+  // asyncio runs each of these as a callback of its own: what one raises is reported, and the
+  // pipe it came from, the others and the spawner go on.
   EventLoop::GroupScope group(loop_, group_);
-  fn();
+  try {
+    fn();
+  } catch (...) {
+    loop_.call_exception_handler(
+        {"Exception in a SubprocessProtocol callback", std::current_exception(), {}});
+  }
 }
 
 std::shared_ptr<BaseTransport> BaseSubprocessTransport::get_pipe_transport(int fd) const {

@@ -79,6 +79,7 @@ class BaseSubprocessTransport final
   // asyncio's _call: runs `fn` now, or after connection_made when the protocol has not been
   // told yet (the calls keep their order).
   void call(absl::AnyInvocable<void()> fn);
+  void run(absl::AnyInvocable<void()>& fn);
   void try_finish();
   void call_connection_lost();
 

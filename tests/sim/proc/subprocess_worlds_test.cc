@@ -370,5 +370,64 @@ TEST(SubprocessObserverSeedsTest, SameEventsUnderEverySeed) {
                                  kObservedChild, 40);
 }
 
+
+// A protocol callback that raises is reported to the loop's exception handler, as asyncio
+// reports a callback that raised; the pipe goes on reading and the transport still finishes.
+class ThrowingRecorder final : public SubprocessProtocol {
+ public:
+  void pipe_data_received(int fd, std::string data) override {
+    output += data;
+    if (fd == 1 && !thrown) {
+      thrown = true;
+      throw ValueError("bad output");
+    }
+  }
+  void pipe_connection_lost(int fd, std::exception_ptr exc) override {
+    events.push_back("pipe_lost:" + std::to_string(fd) + (exc ? " with error" : ""));
+  }
+  void process_exited() override { events.push_back("exited"); }
+  void connection_lost(std::exception_ptr) override {
+    events.push_back("lost");
+    lost.set_result();
+  }
+  std::vector<std::string> events;
+  std::string output;
+  bool thrown = false;
+  Future<void> lost;
+};
+
+TYPED_TEST(SubprocessWorldsTest, ProtocolCallbackThatRaisesIsReportedAndTheTransportFinishes) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    auto reports = std::make_shared<std::vector<std::string>>();
+    get_running_loop().set_exception_handler(
+        [reports](EventLoop&, const ExceptionContext& context) {
+          std::string what = "?";
+          try {
+            std::rethrow_exception(context.exception);
+          } catch (const ValueError& e) {
+            what = e.what();
+          } catch (...) {
+            // Only naming it; the test compares the text.
+          }
+          reports->push_back(context.message + ": " + what);
+        });
+    auto spawn = subprocess_shell([] { return std::make_shared<ThrowingRecorder>(); },
+                                  "echo one; echo two", pipes(INHERIT, PIPE));
+    auto [transport, proto] = co_await std::move(spawn);
+    co_await proto->lost;
+    std::vector<std::string> got = *reports;
+    got.push_back(proto->output);
+    got.push_back(proto->events.back());
+    std::vector<std::string> middle(proto->events.begin(), proto->events.end() - 1);
+    std::sort(middle.begin(), middle.end());
+    got.insert(got.end(), middle.begin(), middle.end());
+    co_return got;
+  };
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::vector<std::string>{"Exception in a SubprocessProtocol callback: bad output",
+                                      "one\ntwo\n", "lost", "exited", "pipe_lost:1"}));
+}
+
 }  // namespace
 }  // namespace weft
