@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <map>
-#include <string_view>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -427,6 +427,71 @@ TYPED_TEST(SubprocessWorldsTest, ProtocolCallbackThatRaisesIsReportedAndTheTrans
   EXPECT_EQ(TypeParam::run(main()),
             (std::vector<std::string>{"Exception in a SubprocessProtocol callback: bad output",
                                       "one\ntwo\n", "lost", "exited", "pipe_lost:1"}));
+}
+
+
+// close() on a running child's transport closes its pipes and kills it (asyncio's
+// BaseSubprocessTransport.close); the protocol still hears every pipe's loss and connection_lost.
+TYPED_TEST(SubprocessWorldsTest, ClosingTheTransportKillsARunningChild) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    Argv argv = {"sleep", "1000"};
+    auto spawn = subprocess_exec([] { return std::make_shared<Recorder>(); }, argv,
+                                 pipes(PIPE, PIPE, PIPE));
+    auto [transport, proto] = co_await std::move(spawn);
+    transport->close();
+    const bool closing = transport->is_closing();
+    co_await proto->lost;
+    std::vector<std::string> got = {std::to_string(transport->get_returncode().value_or(-1000)),
+                                    closing ? "closing" : "open"};
+    std::vector<std::string> events = proto->events;
+    std::sort(events.begin(), events.end());
+    got.insert(got.end(), events.begin(), events.end());
+    co_return got;
+  };
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::vector<std::string>{std::to_string(-SIGKILL), "closing", "exited", "lost", "made",
+                                      "pipe_lost:0", "pipe_lost:1", "pipe_lost:2"}));
+}
+
+// Sees exits only: the cancelled spawn below hands its Process to nobody.
+class ExitWatch final : public LoopObserver {
+ public:
+  void on_process_spawned(uint64_t, const std::vector<std::string>&) override { ++spawned; }
+  void on_process_exited(uint64_t, int rc) override { returncodes.push_back(rc); }
+  int spawned = 0;
+  std::vector<int> returncodes;
+};
+
+// A spawn cancelled once the child runs kills it, and it is still reaped while the loop runs
+// (not only when the loop closes).
+TYPED_TEST(SubprocessWorldsTest, CancelledSpawnKillsTheChildAndItIsStillReaped) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    ExitWatch watch;
+    EventLoop& loop = get_running_loop();
+    loop.add_observer(&watch);
+    Argv argv = {"sleep", "1000"};
+    auto spawn = create_task(create_subprocess_exec(argv));
+    co_await sleep(0);
+    spawn.cancel();
+    std::string outcome;
+    try {
+      co_await spawn;
+      outcome = "spawned";
+    } catch (const CancelledError&) {
+      outcome = "cancelled";
+    }
+    // The real child's death arrives through its pidfd (or reaper thread): wait for it with a
+    // margin no machine needs (10 s), checking every 10 ms.
+    for (int i = 0; i < 1000 && watch.returncodes.empty(); ++i) co_await sleep(0.01);
+    loop.remove_observer(&watch);
+    std::vector<std::string> got = {outcome, std::to_string(watch.spawned)};
+    for (int rc : watch.returncodes) got.push_back(std::to_string(rc));
+    co_return got;
+  };
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::vector<std::string>{"cancelled", "1", std::to_string(-SIGKILL)}));
 }
 
 }  // namespace
