@@ -38,7 +38,8 @@ class BaseSubprocessTransport final
       public ChildProcess::Events,
       public std::enable_shared_from_this<BaseSubprocessTransport> {
  public:
-  // Owns `child` (and takes its pipes). `argv[0]` names it in messages.
+  // Owns `child` (and takes its pipes). The protocol's callbacks run in the task group current
+  // at construction (EventLoop::GroupScope), as StreamTransport's.
   BaseSubprocessTransport(EventLoop& loop, std::shared_ptr<ChildProcess> child,
                           std::shared_ptr<SubprocessProtocol> protocol);
   ~BaseSubprocessTransport() override;
