@@ -15,12 +15,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/epoll/fd_socket.h"
-#include "runtime/io/internal/stream_transport.h"
 #include "runtime/epoll/sockaddr.h"
 #include "runtime/errors.h"
-#include "runtime/future.h"
 #include "runtime/io/os_error.h"
-#include "runtime/io/process_lookup_error.h"
 
 extern char** environ;
 
@@ -65,168 +62,6 @@ int decode_status(int status) {
   return status;
 }
 
-class EpollSubprocessTransport;
-
-// Forwards one pipe's events to the subprocess transport (asyncio's *SubprocessPipeProto).
-class PipeProtocol final : public Protocol {
- public:
-  PipeProtocol(std::weak_ptr<EpollSubprocessTransport> proc, int fd)
-      : proc_(std::move(proc)), fd_(fd) {}
-  void data_received(std::string data) override;
-  void connection_lost(std::exception_ptr exc) override;
-  void pause_writing() override;
-  void resume_writing() override;
-
- private:
-  std::weak_ptr<EpollSubprocessTransport> proc_;
-  int fd_;
-};
-
-class EpollSubprocessTransport final
-    : public SubprocessTransport,
-      public std::enable_shared_from_this<EpollSubprocessTransport> {
- public:
-  EpollSubprocessTransport(EpollLoop& loop, EpollProcessService& service, pid_t pid,
-                           std::shared_ptr<SubprocessProtocol> protocol)
-      : loop_(loop), service_(service), pid_(pid), id_(loop.next_resource_id()),
-        protocol_(std::move(protocol)) {}
-
-  // The process's loop-issued id: its pipes, its exit and the waits on them carry it.
-  uint64_t resource_id() const override { return id_; }
-
-  // Wraps the parent's pipe ends (-1: no pipe), schedules connection_made, watches the exit.
-  void start(std::array<int, 3> fds, int pidfd, Future<void> waiter) {
-    auto self = shared_from_this();
-    for (int i = 0; i < 3; ++i) {
-      if (fds[i] < 0) continue;
-      pipes_[i] = std::make_shared<io_internal::StreamTransport>(
-          loop_,
-          std::make_shared<FdSocket>(loop_, fds[i],
-                                     i == 0 ? StreamSocket::Kind::kWritePipe
-                                            : StreamSocket::Kind::kReadPipe,
-                                     id_),
-          std::make_shared<PipeProtocol>(weak_from_this(), i));
-      pipes_[i]->start();
-    }
-    loop_.call_soon_for(id_, [self] {
-      if (!self->protocol_) return;
-      self->connected_ = true;
-      self->protocol_->connection_made(self);
-    });
-    waiter.core()->set_resource_id(id_);
-    loop_.call_soon_for(id_, [waiter]() mutable {
-      if (!waiter.done()) waiter.set_result();
-    });
-    service_.watch(
-        pid_, pidfd, [self](int status) { self->process_exited(decode_status(status)); }, id_);
-    std::weak_ptr<EpollSubprocessTransport> weak = self;
-    service_.on_close([weak] { return !weak.expired(); },
-                      [weak] {
-                        if (auto t = weak.lock()) t->abandon();
-                      });
-  }
-
-  // The loop closed first: no callback will run any more. Drop the protocol unrun (it holds
-  // this transport: the cycle would leak) and let the pipes go.
-  void abandon() {
-    if (!returncode_) returncode_ = -SIGKILL;
-    finished_ = true;
-    closed_ = true;
-    protocol_.reset();
-  }
-
-  int get_pid() const override { return pid_; }
-  std::optional<int> get_returncode() const override { return returncode_; }
-  std::shared_ptr<BaseTransport> get_pipe_transport(int fd) const override {
-    if (fd < 0 || fd > 2) return nullptr;
-    return pipes_[fd];
-  }
-  void send_signal(int sig) override {
-    if (finished_) {
-      throw ProcessLookupError(ESRCH, absl::StrCat("[Errno 3] No such process: pid ", pid_));
-    }
-    if (returncode_) return;  // exited, not yet finished: nothing to signal (as Popen)
-    service_.signal(pid_, sig);
-  }
-  void terminate() override { send_signal(SIGTERM); }
-  void kill() override { send_signal(SIGKILL); }
-
-  void close() override {
-    if (closed_) return;
-    closed_ = true;
-    for (auto& p : pipes_) {
-      if (p) p->close();
-    }
-    if (!returncode_) service_.signal(pid_, SIGKILL);
-  }
-  bool is_closing() const override { return closed_; }
-  ExtraInfo get_extra_info(std::string_view name) const override {
-    if (name == "pid") return static_cast<int>(pid_);
-    return std::monostate{};
-  }
-
-  void pipe_data_received(int fd, std::string data) {
-    if (protocol_ && connected_) protocol_->pipe_data_received(fd, std::move(data));
-  }
-  void pipe_connection_lost(int fd, std::exception_ptr exc) {
-    disconnected_[fd] = true;
-    if (protocol_ && connected_) protocol_->pipe_connection_lost(fd, std::move(exc));
-    try_finish();
-  }
-  SubprocessProtocol* protocol() const { return protocol_.get(); }
-
- private:
-  void process_exited(int returncode) {
-    returncode_ = returncode;
-    loop_.call_soon_for(id_, [self = shared_from_this()] {
-      if (self->protocol_ && self->connected_) self->protocol_->process_exited();
-      self->try_finish();
-    });
-  }
-
-  void try_finish() {
-    if (finished_ || !returncode_) return;
-    for (int i = 0; i < 3; ++i) {
-      if (pipes_[i] && !disconnected_[i]) return;
-    }
-    finished_ = true;
-    loop_.call_soon_for(id_, [self = shared_from_this()] {
-      auto protocol = std::move(self->protocol_);
-      self->protocol_ = nullptr;
-      if (protocol && self->connected_) protocol->connection_lost(nullptr);
-    });
-  }
-
-  EpollLoop& loop_;
-  EpollProcessService& service_;
-  pid_t pid_;
-  uint64_t id_;
-  std::shared_ptr<SubprocessProtocol> protocol_;
-  std::array<std::shared_ptr<io_internal::StreamTransport>, 3> pipes_;
-  std::array<bool, 3> disconnected_{};
-  std::optional<int> returncode_;
-  bool connected_ = false;
-  bool finished_ = false;
-  bool closed_ = false;
-};
-
-void PipeProtocol::data_received(std::string data) {
-  if (auto p = proc_.lock()) p->pipe_data_received(fd_, std::move(data));
-}
-void PipeProtocol::connection_lost(std::exception_ptr exc) {
-  if (auto p = proc_.lock()) p->pipe_connection_lost(fd_, std::move(exc));
-}
-void PipeProtocol::pause_writing() {
-  if (auto p = proc_.lock()) {
-    if (p->protocol()) p->protocol()->pause_writing();
-  }
-}
-void PipeProtocol::resume_writing() {
-  if (auto p = proc_.lock()) {
-    if (p->protocol()) p->protocol()->resume_writing();
-  }
-}
-
 // posix_spawn's file actions and attributes, released on every path.
 struct SpawnSetup {
   posix_spawn_file_actions_t actions;
@@ -248,15 +83,56 @@ void set_nonblocking(int fd) {
 
 }  // namespace
 
+namespace epoll_internal {
+
+// A child of posix_spawn as a ChildProcess: the parent's pipe ends (FdSockets carrying the
+// process's id) and the exit the service reaps.
+class EpollChild final : public ChildProcess, public std::enable_shared_from_this<EpollChild> {
+ public:
+  EpollChild(EpollProcessService& service, pid_t pid, uint64_t id,
+             std::array<std::shared_ptr<StreamSocket>, 3> pipes)
+      : service_(service), pid_(pid), id_(id), pipes_(std::move(pipes)) {}
+
+  int pid() const override { return pid_; }
+  uint64_t id() const override { return id_; }
+  std::shared_ptr<StreamSocket> pipe(int fd) const override {
+    return fd >= 0 && fd < 3 ? pipes_[fd] : nullptr;
+  }
+  void set_events(Events* events) override { events_ = events; }
+  int send_signal(int sig) override {
+    if (gone_) return ESRCH;
+    return service_.signal(pid_, sig);
+  }
+
+  // Reaped (the service's pidfd or reaper thread, on the loop thread).
+  void exited(int returncode) {
+    gone_ = true;
+    if (events_) events_->on_exited(returncode);
+  }
+  // The loop closed: the child is killed and reaped.
+  void abandon(std::vector<std::shared_ptr<void>>& graveyard) noexcept {
+    gone_ = true;
+    if (Events* events = std::exchange(events_, nullptr)) events->on_abandoned(graveyard);
+  }
+
+ private:
+  EpollProcessService& service_;
+  pid_t pid_;
+  uint64_t id_;
+  std::array<std::shared_ptr<StreamSocket>, 3> pipes_;
+  Events* events_ = nullptr;
+  bool gone_ = false;
+};
+
+}  // namespace epoll_internal
+
 EpollProcessService::EpollProcessService(EpollLoop& loop)
     : loop_(loop), use_pidfd_(kernel_has_pidfd()) {}
 
 EpollProcessService::~EpollProcessService() { close(); }
 
-void EpollProcessService::watch(pid_t pid, int pidfd, absl::AnyInvocable<void(int)> on_exit,
-                                uint64_t resource) {
+void EpollProcessService::watch(pid_t pid, int pidfd, uint64_t resource) {
   Child& child = children_[pid];
-  child.on_exit = std::move(on_exit);
   if (pidfd >= 0) {
     child.pidfd = pidfd;
     loop_.add_reader(pidfd, [this, pid] {
@@ -290,20 +166,15 @@ void EpollProcessService::exited(pid_t pid, int status) {
     ::close(child.pidfd);
   }
   if (child.reaper.joinable()) child.reaper.join();  // it has posted its last message
-  if (child.on_exit) child.on_exit(status);
+  if (auto object = child.object.lock()) object->exited(decode_status(status));
 }
 
-bool EpollProcessService::signal(pid_t pid, int sig) {
+int EpollProcessService::signal(pid_t pid, int sig) {
   auto it = children_.find(pid);
-  if (it == children_.end()) return false;  // reaped: the pid may belong to someone else now
-  if (it->second.pidfd >= 0) return pidfd_send_signal(it->second.pidfd, sig) == 0;
-  return ::kill(pid, sig) == 0;
-}
-
-void EpollProcessService::on_close(absl::AnyInvocable<bool()> alive,
-                                   absl::AnyInvocable<void()> abandon) {
-  std::erase_if(abandoners_, [](Abandoner& a) { return !a.alive(); });
-  abandoners_.push_back({std::move(alive), std::move(abandon)});
+  if (it == children_.end()) return ESRCH;  // reaped: the pid may belong to someone else now
+  const int rc = it->second.pidfd >= 0 ? pidfd_send_signal(it->second.pidfd, sig)
+                                       : ::kill(pid, sig);
+  return rc == 0 ? 0 : errno;
 }
 
 void EpollProcessService::close() {
@@ -321,17 +192,19 @@ void EpollProcessService::close() {
     if (child.reaper.joinable()) child.reaper.join();
   }
   children_.clear();
-  std::vector<Abandoner> abandoners = std::move(abandoners_);
-  abandoners_.clear();
-  for (auto& a : abandoners) a.abandon();
+  // Then the objects user code may still hold. What their owners let go of is destroyed after
+  // our own state is consistent (the graveyard goes last).
+  std::vector<std::shared_ptr<void>> graveyard;
+  std::vector<std::weak_ptr<epoll_internal::EpollChild>> handed_out = std::move(handed_out_);
+  handed_out_.clear();
+  for (auto& weak : handed_out) {
+    if (auto object = weak.lock()) object->abandon(graveyard);
+  }
 }
 
-Task<std::shared_ptr<SubprocessTransport>> EpollProcessService::subprocess_exec(
-    SubprocessProtocolFactory factory, std::vector<std::string> argv, SubprocessOptions options) {
-  if (argv.empty()) throw ValueError("subprocess_exec: empty argv");
-  if (options.stdin_mode == Stdio::kStdout || options.stdout_mode == Stdio::kStdout) {
-    throw ValueError("STDOUT can only be used for stderr");
-  }
+std::shared_ptr<ChildProcess> EpollProcessService::spawn(std::vector<std::string> argv,
+                                                         const SubprocessOptions& options) {
+  if (argv.empty()) throw ValueError("spawn: empty argv");
   SpawnSetup setup;
   std::array<FdGuard, 3> parent_ends;
   std::vector<FdGuard> child_ends;
@@ -375,9 +248,11 @@ Task<std::shared_ptr<SubprocessTransport>> EpollProcessService::subprocess_exec(
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  std::vector<std::string> env_copy;
   std::vector<char*> envp;
   if (options.env) {
-    for (auto& e : *options.env) envp.push_back(e.data());
+    env_copy = *options.env;
+    for (auto& e : env_copy) envp.push_back(e.data());
     envp.push_back(nullptr);
   }
   pid_t pid = 0;
@@ -387,20 +262,20 @@ Task<std::shared_ptr<SubprocessTransport>> EpollProcessService::subprocess_exec(
   child_ends.clear();
   devnull = FdGuard();
 
-  int pidfd = use_pidfd_ ? pidfd_open(pid) : -1;
-  std::shared_ptr<SubprocessProtocol> protocol = factory();
-  auto transport = std::make_shared<EpollSubprocessTransport>(loop_, *this, pid, std::move(protocol));
-  std::array<int, 3> fds;
-  for (int i = 0; i < 3; ++i) fds[i] = parent_ends[i].release();
-  Future<void> waiter(loop_);
-  transport->start(fds, pidfd, waiter);
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    transport->close();  // kills the child; the watcher still reaps it
-    throw;
+  const uint64_t id = loop_.next_resource_id();
+  std::array<std::shared_ptr<StreamSocket>, 3> pipes;
+  for (int i = 0; i < 3; ++i) {
+    if (parent_ends[i].get() < 0) continue;
+    pipes[i] = std::make_shared<FdSocket>(
+        loop_, parent_ends[i].release(),
+        i == 0 ? StreamSocket::Kind::kWritePipe : StreamSocket::Kind::kReadPipe, id);
   }
-  co_return transport;
+  auto object = std::make_shared<epoll_internal::EpollChild>(*this, pid, id, std::move(pipes));
+  std::erase_if(handed_out_, [](const auto& w) { return w.expired(); });
+  handed_out_.push_back(object);
+  watch(pid, use_pidfd_ ? pidfd_open(pid) : -1, id);
+  children_[pid].object = object;
+  return object;
 }
 
 }  // namespace weft

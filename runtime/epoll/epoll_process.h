@@ -1,7 +1,9 @@
-// EpollProcessService: the real world's ProcessService — posix_spawn with pipes, each child's
-// exit watched through a pidfd on the loop (Linux >= 5.3), or, where pidfd_open is missing (or
-// WEFT_CHILD_WATCHER=thread), by a reaper thread blocked in waitpid (asyncio's
-// ThreadedChildWatcher; no process-wide SIGCHLD handler, so several loops can coexist).
+// EpollProcessService: the real world's ProcessService — posix_spawn with pipes (the parent's
+// ends as FdSockets), each child's exit watched through a pidfd on the loop (Linux >= 5.3), or,
+// where pidfd_open is missing (or WEFT_CHILD_WATCHER=thread), by a reaper thread blocked in
+// waitpid (asyncio's ThreadedChildWatcher; no process-wide SIGCHLD handler, so several loops can
+// coexist). The asyncio transport above its children is runtime/io's, shared with the
+// simulated world.
 #ifndef WEFT_RUNTIME_EPOLL_EPOLL_PROCESS_H_
 #define WEFT_RUNTIME_EPOLL_EPOLL_PROCESS_H_
 
@@ -13,53 +15,48 @@
 #include <thread>
 #include <vector>
 
-#include "absl/functional/any_invocable.h"
 #include "runtime/epoll/epoll_loop.h"
 #include "runtime/io/process_service.h"
 
 namespace weft {
+
+namespace epoll_internal {
+class EpollChild;
+}  // namespace epoll_internal
 
 class EpollProcessService final : public ProcessService {
  public:
   explicit EpollProcessService(EpollLoop& loop);
   ~EpollProcessService() override;
 
-  Task<std::shared_ptr<SubprocessTransport>> subprocess_exec(SubprocessProtocolFactory factory,
-                                                             std::vector<std::string> argv,
-                                                             SubprocessOptions options) override;
+  std::shared_ptr<ChildProcess> spawn(std::vector<std::string> argv,
+                                      const SubprocessOptions& options) override;
 
   // The loop is closing: kills every child still running and reaps it (blocking), so no zombie
-  // outlives the loop. Exit callbacks are dropped unrun.
+  // outlives the loop; then abandons every child object still held (ChildProcess::Events::
+  // on_abandoned). No exit is reported any more.
   void close();
-  // Calls `on_exit(wait status)` on the loop once `pid` has exited and been reaped.
-  // `resource`: the process's id, carried by the pidfd's readiness (the reaper thread's
-  // hand-over, through call_soon_threadsafe, carries 0).
-  void watch(pid_t pid, int pidfd, absl::AnyInvocable<void(int)> on_exit, uint64_t resource = 0);
-  // Registers what to run if the loop closes while a child's transport is still alive:
-  // `abandon` drops the transport's protocol unrun, breaking the transport <-> protocol cycle.
-  // `alive` says whether the transport still exists (expired entries are pruned).
-  void on_close(absl::AnyInvocable<bool()> alive, absl::AnyInvocable<void()> abandon);
-  // Sends `sig` to a child not yet reaped (through its pidfd when there is one).
-  bool signal(pid_t pid, int sig);
+  // Sends `sig` to a child not yet reaped (through its pidfd when there is one): 0 or an errno
+  // (ESRCH once reaped: the pid may belong to someone else now).
+  int signal(pid_t pid, int sig);
   bool uses_pidfd() const { return use_pidfd_; }
 
  private:
   struct Child {
     int pidfd = -1;
     std::thread reaper;
-    absl::AnyInvocable<void(int)> on_exit;
+    std::weak_ptr<epoll_internal::EpollChild> object;  // expired once its owner let go
   };
+  // Watches `pid`'s exit; `resource`: the process's id, carried by the pidfd's readiness (the
+  // reaper thread's hand-over, through call_soon_threadsafe, carries 0).
+  void watch(pid_t pid, int pidfd, uint64_t resource);
   void exited(pid_t pid, int status);
-
-  struct Abandoner {
-    absl::AnyInvocable<bool()> alive;
-    absl::AnyInvocable<void()> abandon;
-  };
 
   EpollLoop& loop_;
   bool use_pidfd_;
-  std::vector<Abandoner> abandoners_;
-  std::map<pid_t, Child> children_;
+  std::map<pid_t, Child> children_;  // not yet reaped
+  // Every child object handed out and still alive (reaped or not): abandoned at close().
+  std::vector<std::weak_ptr<epoll_internal::EpollChild>> handed_out_;
 };
 
 }  // namespace weft

@@ -1,6 +1,7 @@
 #include "runtime/io/process.h"
 
 #include "runtime/gather.h"
+#include "runtime/io/internal/subprocess_transport.h"
 
 namespace weft {
 
@@ -13,6 +14,12 @@ Process::Process(std::shared_ptr<SubprocessTransport> transport,
 }
 
 Task<int> Process::wait() {
+  // asyncio's Process.wait is the transport's _wait(); every transport of create_subprocess_*
+  // is the shared one (runtime/io/internal/subprocess_transport.h).
+  if (auto base = std::dynamic_pointer_cast<io_internal::BaseSubprocessTransport>(transport_)) {
+    Task<int> waiting = base->wait();
+    co_return co_await std::move(waiting);
+  }
   co_await protocol_->finished();
   co_return transport_->get_returncode().value_or(0);
 }

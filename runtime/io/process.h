@@ -29,9 +29,10 @@ class Process {
   uint64_t resource_id() const { return transport_->resource_id(); }
   // Null while running; the exit code, or -N when signal N ended the child.
   std::optional<int> returncode() const { return transport_->get_returncode(); }
-  // Waits until the child has exited and its pipes are closed; returns returncode. Like
-  // asyncio, it can deadlock if the child fills a PIPE nobody reads. A cancelled wait leaves the
-  // child running.
+  // Waits until the child has exited; returns returncode. As asyncio's (the transport's
+  // _wait()): at once once the child has exited, else when the child has exited and its pipes
+  // are closed. Like asyncio, it can deadlock if the child fills a PIPE nobody reads. A cancelled
+  // wait leaves the child running.
   Task<int> wait();
   // Writes `input` to stdin (then closes it), reads stdout and stderr to EOF, waits for the exit.
   // Returns {stdout, stderr} ("" for a stream that is no PIPE). A BrokenPipeError or

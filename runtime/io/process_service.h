@@ -1,5 +1,7 @@
 // weft::ProcessService: the world's child processes (DESIGN.md §3): posix_spawn + pipes + pidfd
-// in the epoll world, coroutine-programs in the simulated one. Users call the free functions of
+// in the epoll world, coroutine-programs in the simulated one. It only spawns: what it returns is
+// a ChildProcess (runtime/io/child_process.h), below asyncio; the subprocess transport and its
+// protocol callbacks are runtime/io's, the same on both worlds. Users call the free functions of
 // runtime/io/subprocess.h, which dispatch to the running loop's service.
 #ifndef WEFT_RUNTIME_IO_PROCESS_SERVICE_H_
 #define WEFT_RUNTIME_IO_PROCESS_SERVICE_H_
@@ -10,10 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/io/child_process.h"
 #include "runtime/io/stream_reader.h"
-#include "runtime/io/subprocess_protocol.h"
-#include "runtime/io/subprocess_transport.h"
-#include "runtime/task.h"
 
 namespace weft {
 
@@ -38,12 +38,13 @@ struct SubprocessOptions {
 class ProcessService {
  public:
   virtual ~ProcessService() = default;
-  // Starts argv[0] (searched on PATH when it has no '/') with argv. FileNotFoundError (with the
-  // path) when it does not exist. `factory()` is called once; its protocol's connection_made
-  // has run when this returns. A cancelled call kills the child (it is still reaped).
-  virtual Task<std::shared_ptr<SubprocessTransport>> subprocess_exec(
-      SubprocessProtocolFactory factory, std::vector<std::string> argv,
-      SubprocessOptions options) = 0;
+  // Starts argv[0] (searched on PATH when it has no '/') with argv, the stdio, cwd and env of
+  // `options` (`limit` is the streams' business, above). FileNotFoundError (with the path) when
+  // it does not exist, OSError for another failure; nothing is left running then. argv is not
+  // empty and STDOUT is only stderr's: the caller (subprocess_exec) checked. Every child is
+  // reaped, owned or not; one still running when the loop closes is killed, then reaped.
+  virtual std::shared_ptr<ChildProcess> spawn(std::vector<std::string> argv,
+                                              const SubprocessOptions& options) = 0;
 };
 
 }  // namespace weft

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/event_loop.h"
+#include "runtime/io/internal/subprocess_transport.h"
 #include "runtime/io/process.h"
 #include "runtime/io/process_service.h"
 #include "runtime/task.h"
@@ -47,8 +48,9 @@ subprocess_exec(F factory, std::vector<std::string> argv, SubprocessOptions opti
     *made = factory();
     return std::shared_ptr<SubprocessProtocol>(*made);
   };
-  Task<std::shared_ptr<SubprocessTransport>> spawn =
-      internal::processes().subprocess_exec(std::move(wrapped), std::move(argv), std::move(options));
+  Task<std::shared_ptr<SubprocessTransport>> spawn = io_internal::subprocess_exec(
+      get_running_loop(), internal::processes(), std::move(wrapped), std::move(argv),
+      std::move(options));
   std::shared_ptr<SubprocessTransport> transport = co_await std::move(spawn);
   std::shared_ptr<P> protocol = *made;
   co_return std::make_pair(std::move(transport), std::move(protocol));

@@ -1,12 +1,14 @@
 // Internal to sim/proc: the in-memory pipes between a fake program and its parent. A Pipe is a
-// bounded byte queue (a kernel pipe: 64 KiB by default); PipeReader is a read end as a
-// ReadTransport (the parent's stdout/stderr pipe, or the program's stdin); PipeWriteTransport is
-// the parent's stdin pipe (asyncio's _UnixWritePipeTransport). Users never name these types.
+// bounded byte queue (a kernel pipe: 64 KiB by default); a PipeSocket is one end of it as the
+// simulated world's StreamSocket, under the same asyncio transport as the real world's fds.
+// Users never name these types.
 //
-//   parent write() ─► PipeWriteTransport buffer ─► Pipe (capacity) ─► PipeReader ─► StreamReader
-//   program write ─────────────────────────────► Pipe (capacity) ─► PipeReader ─► protocol
+//   parent write() ─► StreamTransport buffer ─► PipeSocket ─► Pipe (capacity) ─► PipeSocket ─►
+//                     StreamTransport ─► the program's stdin StreamReader
+//   program write (ProgramOutput) ─────────────► Pipe (capacity) ─► PipeSocket ─►
+//                     StreamTransport ─► the subprocess transport ─► protocol
 //
-// Every delivery runs in a call_soon callback; a read takes a chunk whose size is a choice
+// Every readiness runs in a call_soon callback; a read takes a chunk whose size is a choice
 // (ChoiceKind::kLatency, 0 = everything buffered), so partial reads vary with the seed.
 #ifndef WEFT_SIM_PROC_PIPES_H_
 #define WEFT_SIM_PROC_PIPES_H_
@@ -20,8 +22,9 @@
 #include <string_view>
 #include <utility>
 
-#include "runtime/io/read_transport.h"
-#include "runtime/io/write_transport.h"
+#include <vector>
+
+#include "runtime/io/stream_socket.h"
 
 namespace weft::sim {
 class SimLoop;
@@ -78,96 +81,53 @@ class Pipe {
   std::function<void()> on_writable_;
 };
 
-// A read end. Delivers chunks to `data`, calls `eof` when the write end closed and the pipe is
-// drained, and `lost` on a later iteration after EOF or close() (as FdTransport's read pipe).
-class PipeReader final : public ReadTransport, public std::enable_shared_from_this<PipeReader> {
+// One end of a Pipe as a StreamSocket (runtime/io/stream_socket.h): the read end (kReadPipe:
+// the parent's stdout / stderr, the program's stdin) or the write end (kWritePipe: the parent's
+// stdin). asyncio's pipe transports above it are the shared io_internal::StreamTransport, with
+// its write buffer and water marks. Readiness is level-triggered, one ready entry at a time,
+// tagged with the process's id: readable while bytes or EOF wait (a write end: once the reader
+// has gone), writable while the pipe has room (or the reader has gone: write says EPIPE).
+class PipeSocket final : public StreamSocket, public std::enable_shared_from_this<PipeSocket> {
  public:
-  struct Sink {
-    std::function<void(std::string)> data;
-    std::function<void()> eof;
-    std::function<void()> lost;
-  };
+  // `resource`: the id of the process the pipe belongs to. Call attach() once made.
+  PipeSocket(SimLoop& loop, std::shared_ptr<Pipe> pipe, Kind kind, uint64_t resource);
+  static std::shared_ptr<PipeSocket> make(SimLoop& loop, std::shared_ptr<Pipe> pipe, Kind kind,
+                                          uint64_t resource);
 
-  // `resource`: the id of the process the pipe belongs to, carried by every delivery.
-  PipeReader(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink, uint64_t resource);
+  Kind kind() const override { return kind_; }
+  uint64_t id() const override { return resource_; }
+  void set_events(Events* events) override { events_ = events; }
+  void want_read(bool on) override;
+  void want_write(bool on) override;
+  // A read takes a chunk whose size is a choice (ChoiceKind::kLatency; 0 = everything
+  // buffered), so partial reads vary with the seed.
+  IoResult read(std::string& into) override;
+  IoResult write(std::string_view data) override;
+  void shutdown_write() override {}
+  void close(bool reset) override;
+  SocketAddress local_address() const override { return {}; }
+  SocketAddress peer_address() const override { return {}; }
+  ExtraInfo extra_info(std::string_view) const override { return std::monostate{}; }
 
-  // Starts delivering (nothing is delivered before).
-  void start();
-  void close() override;
-  bool is_closing() const override { return closing_; }
-  ExtraInfo get_extra_info(std::string_view) const override { return std::monostate{}; }
-  void pause_reading() override;
-  void resume_reading() override;
-  bool is_reading() const override { return started_ && !paused_ && !closing_; }
-  uint64_t resource_id() const override { return resource_; }
+  // The loop closed: the owner is told (on_abandoned), and no callback follows.
+  void vanish(std::vector<std::shared_ptr<void>>& graveyard) noexcept;
 
  private:
-  void maybe_schedule();
-  void read_ready();
-  void call_lost();
+  void attach();
+  bool readable() const;
+  bool writable() const;
+  void schedule_kick();
+  void kick();
 
   SimLoop& loop_;
   std::shared_ptr<Pipe> pipe_;
-  Sink sink_;
+  Kind kind_;
   uint64_t resource_;
-  bool started_ = false;
-  bool closing_ = false;
-  bool paused_ = false;
-  bool scheduled_ = false;
-};
-
-// The parent's end of a child's stdin. write() never blocks: what the pipe does not take is
-// buffered; pause_writing / resume_writing follow the water marks (as FdTransport).
-class PipeWriteTransport final : public WriteTransport,
-                                 public std::enable_shared_from_this<PipeWriteTransport> {
- public:
-  struct Sink {
-    std::function<void()> pause;
-    std::function<void()> resume;
-    std::function<void(std::exception_ptr)> lost;
-  };
-
-  // `resource`: the id of the child process, carried by every callback.
-  PipeWriteTransport(SimLoop& loop, std::shared_ptr<Pipe> pipe, Sink sink, uint64_t resource);
-
-  // Starts watching the read end (a reader that goes away closes this transport).
-  void start();
-  void close() override;
-  bool is_closing() const override { return closing_; }
-  ExtraInfo get_extra_info(std::string_view) const override { return std::monostate{}; }
-  void write(std::string_view data) override;
-  void write_eof() override;
-  bool can_write_eof() const override { return true; }
-  void abort() override { force_close(nullptr); }
-  void set_write_buffer_limits(std::optional<long> high, std::optional<long> low) override;
-  std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_, high_}; }
-  size_t get_write_buffer_size() const override { return buffer_.size() - offset_; }
-  uint64_t resource_id() const override { return resource_; }
-
- private:
-  void maybe_schedule();
-  void write_ready();
-  void consume(size_t n);
-  void maybe_pause_protocol();
-  void maybe_resume_protocol();
-  void force_close(std::exception_ptr exc);
-  void call_lost(std::exception_ptr exc);
-
-  SimLoop& loop_;
-  std::shared_ptr<Pipe> pipe_;
-  Sink sink_;
-  uint64_t resource_;
-  std::string buffer_;
-  size_t offset_ = 0;
-  size_t high_ = kDefaultHighWater;
-  size_t low_ = kDefaultLowWater;
-  int conn_lost_ = 0;
-  bool started_ = false;
-  bool closing_ = false;
-  bool eof_ = false;
-  bool scheduled_ = false;
-  bool lost_called_ = false;
-  bool protocol_paused_ = false;
+  Events* events_ = nullptr;
+  bool want_read_ = false;
+  bool want_write_ = false;
+  bool kick_scheduled_ = false;
+  bool closed_ = false;
 };
 
 }  // namespace weft::sim::proc_internal

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
+#include "runtime/io/internal/stream_protocol.h"
+#include "runtime/io/internal/stream_transport.h"
 #include "runtime/io/os_error.h"
 #include "runtime/sleep.h"
 #include "sim/proc/fake_shell.h"
@@ -19,9 +21,9 @@ namespace weft::sim {
 namespace {
 
 using proc_internal::Pipe;
-using proc_internal::PipeReader;
+using proc_internal::PipeSocket;
+using proc_internal::SimChild;
 using proc_internal::SimProcess;
-using proc_internal::SimSubprocessTransport;
 
 // The program's task body: the start-up delay, then the program. The extra frame also makes a
 // Program that throws before returning its Task fail the same way as one that throws inside it.
@@ -51,13 +53,18 @@ ProcessTable::~ProcessTable() { release_all(); }
 
 void ProcessTable::release_all() {
   // The loop closed: callbacks that would have finished the transports are gone, so break
-  // what they would have broken.
-  for (auto& [pid, p] : live_) {
-    if (auto t = p->transport.lock()) t->abandon();
-  }
-  for (auto& p : ended_) {
-    if (auto t = p->transport.lock()) t->abandon();
-  }
+  // what they would have broken. What the owners let go of is destroyed last, once our own
+  // state is consistent.
+  std::vector<std::shared_ptr<void>> graveyard;
+  auto release = [&graveyard](SimProcess& p) {
+    if (auto child = p.child.lock()) child->abandon(graveyard);
+    for (auto& weak : p.parent_ends) {
+      if (auto end = weak.lock()) end->vanish(graveyard);
+    }
+    if (p.stdin_socket) p.stdin_socket->vanish(graveyard);
+  };
+  for (auto& [pid, p] : live_) release(*p);
+  for (auto& p : ended_) release(*p);
 }
 
 void ProcessTable::define(std::string name, Program program) {
@@ -117,7 +124,7 @@ std::shared_ptr<ProgramOutput> ProcessTable::make_output(Stdio mode, int fd, Sim
   return out;
 }
 
-std::shared_ptr<SimProcess> ProcessTable::spawn(const Program& program,
+std::shared_ptr<SimProcess> ProcessTable::start_process(const Program& program,
                                                 std::vector<std::string> argv,
                                                 const SubprocessOptions& options) {
   auto p = std::make_shared<SimProcess>(*this, loop_, next_pid_++);
@@ -127,19 +134,13 @@ std::shared_ptr<SimProcess> ProcessTable::spawn(const Program& program,
 
   p->in = std::make_shared<StreamReader>();
   if (options.stdin_mode == Stdio::kPipe) {
+    // The program reads its stdin through the same transport the parent's pipes use.
     p->pipes[0] = std::make_shared<Pipe>(pipe_capacity_);
-    std::weak_ptr<StreamReader> in = p->in;
-    PipeReader::Sink sink;
-    sink.data = [in](std::string data) {
-      if (auto r = in.lock()) r->feed_data(data);
-    };
-    sink.eof = [in] {
-      if (auto r = in.lock()) r->feed_eof();
-    };
-    p->stdin_reader =
-        std::make_shared<PipeReader>(loop_, p->pipes[0], std::move(sink), p->resource_id);
-    p->in->set_transport(p->stdin_reader);
-    p->stdin_reader->start();
+    p->stdin_socket = PipeSocket::make(loop_, p->pipes[0], StreamSocket::Kind::kReadPipe,
+                                       p->resource_id);
+    p->stdin_transport = std::make_shared<io_internal::StreamTransport>(
+        loop_, p->stdin_socket, std::make_shared<io_internal::StreamReaderProtocol>(p->in));
+    p->stdin_transport->start();
   } else {
     p->in->feed_eof();  // DEVNULL, and INHERIT: the simulated world has no terminal to read
   }
@@ -184,46 +185,34 @@ void ProcessTable::on_exit(int pid) {
   // Its descriptors close with it: the parent reads EOF, its stdin writes fail.
   p->out->close();
   p->err->close();
-  if (p->stdin_reader) p->stdin_reader->close();
-  p->in->feed_eof();
+  p->close_stdin();
   for (auto& w : p->signal_waiters) {
     if (!w.done()) w.cancel();
   }
   // Reaped at once: no zombies.
   live_.erase(it);
   ended_.push_back(p);
-  if (auto transport = p->transport.lock()) transport->process_exited(returncode);
+  if (auto child = p->child.lock()) child->exited(returncode);
 }
 
-Task<std::shared_ptr<SubprocessTransport>> ProcessTable::subprocess_exec(
-    SubprocessProtocolFactory factory, std::vector<std::string> argv, SubprocessOptions options) {
-  if (argv.empty()) throw ValueError("subprocess_exec: empty argv");
-  if (options.stdin_mode == Stdio::kStdout || options.stdout_mode == Stdio::kStdout) {
-    throw ValueError("STDOUT can only be used for stderr");
-  }
+std::shared_ptr<ChildProcess> ProcessTable::spawn(std::vector<std::string> argv,
+                                                  const SubprocessOptions& options) {
+  if (argv.empty()) throw ValueError("spawn: empty argv");
   const Program* program = resolve(argv[0]);
   if (!program) throw_os_error(ENOENT, absl::StrCat("'", argv[0], "'"));
-  std::shared_ptr<SimProcess> p = spawn(*program, std::move(argv), options);
-  std::shared_ptr<SubprocessProtocol> protocol;
-  try {
-    protocol = factory();
-  } catch (...) {
-    signal(p->pid, SIGKILL);  // nobody will ever own it; it is still reaped
-    throw;
+  std::shared_ptr<SimProcess> p = start_process(*program, std::move(argv), options);
+  std::array<std::shared_ptr<PipeSocket>, 3> ends;
+  for (int fd = 0; fd < 3; ++fd) {
+    if (!p->pipes[fd]) continue;
+    ends[fd] = PipeSocket::make(loop_, p->pipes[fd],
+                                fd == 0 ? StreamSocket::Kind::kWritePipe
+                                        : StreamSocket::Kind::kReadPipe,
+                                p->resource_id);
+    p->parent_ends[fd] = ends[fd];
   }
-  auto transport = std::make_shared<SimSubprocessTransport>(loop_, *this, p->pid, p->resource_id,
-                                                            std::move(protocol));
-  transport->attach(p->pipes);
-  p->transport = transport;
-  Future<void> waiter(loop_);
-  transport->start(waiter);
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    transport->close();  // kills the child; it is still reaped
-    throw;
-  }
-  co_return transport;
+  auto child = std::make_shared<SimChild>(*this, p->pid, p->resource_id, std::move(ends));
+  p->child = child;
+  return child;
 }
 
 }  // namespace weft::sim

@@ -47,7 +47,8 @@ struct SimProcess;
 //   killing a node kills its processes), starting startup_delay() (1 ms) after the spawn.
 //   pids are 1000, 1001, ... per table.
 // - Pipes hold `pipe_capacity()` bytes (64 KiB, as Linux); a program's write waits while its
-//   pipe is full, the parent's writes are buffered by the transport with the usual water marks.
+//   pipe is full, the parent's writes are buffered by the transport with the usual water marks
+//   (the parent's ends are StreamSockets under runtime/io's transports, as the real world's fds).
 //   Each read takes a chunk whose size is a choice (ChoiceKind::kLatency; 0 = all buffered).
 // - Signals end a program's task abruptly (TaskBase::kill) with returncode -N; see
 //   ProgramContext::handle_signal for dispositions and handlers. A program that throws exits
@@ -98,8 +99,9 @@ class ProcessTable final : public ProcessService {
   // What programs wrote to an INHERIT stdout (fd 1) or stderr (fd 2): the simulated terminal.
   const std::string& inherited_output(int fd) const { return fd == 2 ? inherited_[1] : inherited_[0]; }
 
-  // For SimLoop::close(): drops the protocol of every subprocess transport still held (the
-  // transport<->protocol cycle would leak) without calling it.
+  // For SimLoop::close(): abandons every child and pipe end still held (ChildProcess::Events /
+  // StreamSocket::Events::on_abandoned), so the transports drop their protocols uncalled (the
+  // transport<->protocol cycle would leak).
   void release_all();
 
   // Processes started and not yet reaped / started in all.
@@ -108,14 +110,14 @@ class ProcessTable final : public ProcessService {
   // Sends `sig` to a live process (as kill(2)); false when `pid` is not live.
   bool signal(int pid, int sig);
 
-  Task<std::shared_ptr<SubprocessTransport>> subprocess_exec(SubprocessProtocolFactory factory,
-                                                             std::vector<std::string> argv,
-                                                             SubprocessOptions options) override;
+  // Starts the program argv[0] names (rules above) as a task; FileNotFoundError when none does.
+  std::shared_ptr<ChildProcess> spawn(std::vector<std::string> argv,
+                                      const SubprocessOptions& options) override;
 
  private:
-  std::shared_ptr<proc_internal::SimProcess> spawn(const Program& program,
-                                                   std::vector<std::string> argv,
-                                                   const SubprocessOptions& options);
+  std::shared_ptr<proc_internal::SimProcess> start_process(const Program& program,
+                                                           std::vector<std::string> argv,
+                                                           const SubprocessOptions& options);
   std::shared_ptr<ProgramOutput> make_output(Stdio mode, int fd, proc_internal::SimProcess& p);
   void on_exit(int pid);
 

@@ -36,10 +36,7 @@ int ProgramContext::pid() const { return process_->pid; }
 
 ProcessTable& ProgramContext::table() const { return process_->table; }
 
-void ProgramContext::close_stdin() {
-  if (process_->stdin_reader) process_->stdin_reader->close();
-  if (process_->in) process_->in->feed_eof();
-}
+void ProgramContext::close_stdin() { process_->close_stdin(); }
 
 void ProgramContext::handle_signal(int sig) {
   if (sig == SIGKILL || sig == SIGSTOP) {

@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/io/process_lookup_error.h"
 #include "sim/proc/process_table.h"
 #include "sim/sim_loop.h"
 
@@ -71,142 +70,28 @@ void SimProcess::end_with_signal(int sig) {
   }
 }
 
-// ---- SimSubprocessTransport ----
-
-SimSubprocessTransport::SimSubprocessTransport(SimLoop& loop, ProcessTable& table, int pid,
-                                               uint64_t resource,
-                                               std::shared_ptr<SubprocessProtocol> protocol)
-    : loop_(loop), table_(table), pid_(pid), id_(resource), protocol_(std::move(protocol)) {}
-
-void SimSubprocessTransport::attach(const std::array<std::shared_ptr<Pipe>, 3>& pipes) {
-  std::weak_ptr<SimSubprocessTransport> weak = weak_from_this();
-  if (pipes[0]) {
-    has_pipe_[0] = true;
-    PipeWriteTransport::Sink sink;
-    sink.pause = [weak] {
-      if (auto self = weak.lock(); self && self->protocol_) self->protocol_->pause_writing();
-    };
-    sink.resume = [weak] {
-      if (auto self = weak.lock(); self && self->protocol_) self->protocol_->resume_writing();
-    };
-    sink.lost = [weak](std::exception_ptr exc) {
-      if (auto self = weak.lock()) self->pipe_connection_lost(0, std::move(exc));
-    };
-    stdin_ = std::make_shared<PipeWriteTransport>(loop_, pipes[0], std::move(sink), id_);
-  }
-  for (int fd : {1, 2}) {
-    if (!pipes[fd]) continue;
-    has_pipe_[fd] = true;
-    PipeReader::Sink sink;
-    sink.data = [weak, fd](std::string data) {
-      if (auto self = weak.lock()) self->pipe_data_received(fd, std::move(data));
-    };
-    sink.lost = [weak, fd] {
-      if (auto self = weak.lock()) self->pipe_connection_lost(fd, nullptr);
-    };
-    readers_[fd] = std::make_shared<PipeReader>(loop_, pipes[fd], std::move(sink), id_);
-  }
+void SimProcess::close_stdin() {
+  // The pipe first, so the parent's next write fails at once (a real close(0) does that).
+  if (pipes[0]) pipes[0]->close_read();
+  if (stdin_transport) stdin_transport->close();
+  if (in) in->feed_eof();
 }
 
-void SimSubprocessTransport::start(Future<void> waiter) {
-  // One callback, so the pipes cannot deliver anything before connection_made whatever order
-  // the scheduling strategy picks.
-  waiter.core()->set_resource_id(id_);
-  call_soon_if_open(loop_, [self = shared_from_this(), waiter]() mutable {
-    if (self->stdin_) self->stdin_->start();
-    for (int fd : {1, 2}) {
-      if (self->readers_[fd]) self->readers_[fd]->start();
-    }
-    if (self->protocol_) {
-      self->connected_ = true;
-      self->protocol_->connection_made(self);
-    }
-    if (self->exit_pending_) {
-      self->exit_pending_ = false;
-      call_soon_if_open(self->loop_, [self] { self->notify_exited(); }, self->id_);
-    }
-    call_soon_if_open(self->loop_, [waiter]() mutable {
-      if (!waiter.done()) waiter.set_result();
-    }, self->id_);
-  }, id_);
+// ---- SimChild ----
+
+int SimChild::send_signal(int sig) {
+  if (gone_) return ESRCH;
+  return table_.signal(pid_, sig) ? 0 : ESRCH;
 }
 
-std::shared_ptr<BaseTransport> SimSubprocessTransport::get_pipe_transport(int fd) const {
-  if (fd == 0) return stdin_;
-  if (fd == 1 || fd == 2) return readers_[fd];
-  return nullptr;
+void SimChild::exited(int returncode) {
+  gone_ = true;
+  if (events_) events_->on_exited(returncode);
 }
 
-void SimSubprocessTransport::send_signal(int sig) {
-  if (finished_) {
-    throw ProcessLookupError(ESRCH, absl::StrCat("[Errno 3] No such process: pid ", pid_));
-  }
-  if (returncode_) return;  // exited, not yet finished: nothing to signal (as Popen)
-  table_.signal(pid_, sig);
-}
-
-void SimSubprocessTransport::terminate() { send_signal(SIGTERM); }
-void SimSubprocessTransport::kill() { send_signal(SIGKILL); }
-
-void SimSubprocessTransport::close() {
-  if (closed_) return;
-  closed_ = true;
-  if (stdin_) stdin_->close();
-  for (int fd : {1, 2}) {
-    if (readers_[fd]) readers_[fd]->close();
-  }
-  if (!returncode_) table_.signal(pid_, SIGKILL);
-}
-
-ExtraInfo SimSubprocessTransport::get_extra_info(std::string_view name) const {
-  if (name == "pid") return pid_;
-  return std::monostate{};
-}
-
-void SimSubprocessTransport::pipe_data_received(int fd, std::string data) {
-  if (protocol_ && connected_) protocol_->pipe_data_received(fd, std::move(data));
-}
-
-void SimSubprocessTransport::pipe_connection_lost(int fd, std::exception_ptr exc) {
-  disconnected_[fd] = true;
-  if (protocol_ && connected_) protocol_->pipe_connection_lost(fd, std::move(exc));
-  try_finish();
-}
-
-void SimSubprocessTransport::process_exited(int returncode) {
-  returncode_ = returncode;
-  if (!connected_) {
-    exit_pending_ = true;  // delivered right after connection_made
-    return;
-  }
-  call_soon_if_open(loop_, [self = shared_from_this()] { self->notify_exited(); }, id_);
-}
-
-void SimSubprocessTransport::abandon() {
-  auto protocol = std::move(protocol_);
-  protocol_ = nullptr;
-  stdin_ = nullptr;
-  for (auto& r : readers_) r = nullptr;
-}
-
-void SimSubprocessTransport::notify_exited() {
-  exit_notified_ = true;
-  if (protocol_ && connected_) protocol_->process_exited();
-  try_finish();
-}
-
-void SimSubprocessTransport::try_finish() {
-  // process_exited reaches the protocol before connection_lost under any schedule.
-  if (finished_ || !exit_notified_) return;
-  for (int i = 0; i < 3; ++i) {
-    if (has_pipe_[i] && !disconnected_[i]) return;
-  }
-  finished_ = true;
-  call_soon_if_open(loop_, [self = shared_from_this()] {
-    auto protocol = std::move(self->protocol_);
-    self->protocol_ = nullptr;
-    if (protocol && self->connected_) protocol->connection_lost(nullptr);
-  }, id_);
+void SimChild::abandon(std::vector<std::shared_ptr<void>>& graveyard) noexcept {
+  gone_ = true;
+  if (Events* events = std::exchange(events_, nullptr)) events->on_abandoned(graveyard);
 }
 
 }  // namespace weft::sim::proc_internal

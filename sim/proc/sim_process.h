@@ -1,7 +1,6 @@
 // Internal to sim/proc: one fake process (its program task, pipes, streams and signal state) and
-// the parent's SubprocessTransport for it, which follows EpollSubprocessTransport callback for
-// callback: connection_made, then pipe_data_received / pipe_connection_lost per pipe and
-// process_exited in the order they happen, then connection_lost once all are done.
+// the parent's view of it, SimChild: the simulated world's ChildProcess. asyncio's subprocess
+// transport above it is runtime/io's, the same as over the real world's children.
 #ifndef WEFT_SIM_PROC_SIM_PROCESS_H_
 #define WEFT_SIM_PROC_SIM_PROCESS_H_
 
@@ -15,9 +14,9 @@
 #include <vector>
 
 #include "runtime/future.h"
+#include "runtime/io/child_process.h"
+#include "runtime/io/internal/stream_transport.h"
 #include "runtime/io/stream_reader.h"
-#include "runtime/io/subprocess_protocol.h"
-#include "runtime/io/subprocess_transport.h"
 #include "runtime/task_handle.h"
 #include "sim/proc/pipes.h"
 #include "sim/proc/program_context.h"
@@ -30,7 +29,7 @@ class SimLoop;
 
 namespace weft::sim::proc_internal {
 
-class SimSubprocessTransport;
+class SimChild;
 
 // The highest signal number (Linux: SIGRTMAX is 64).
 inline constexpr int kMaxSignal = 64;
@@ -42,6 +41,9 @@ Disposition default_disposition(int sig);
 struct SimProcess {
   SimProcess(ProcessTable& t, SimLoop& l, int p);
 
+  // Closes the program's stdin: the parent's writes fail from now on (EPIPE), the program reads
+  // EOF. Idempotent.
+  void close_stdin();
   // Delivers `sig` (see ProgramContext::handle_signal for what it does).
   void deliver(int sig);
   // The program wrote to a pipe whose reader is gone: true when SIGPIPE ends it.
@@ -57,13 +59,17 @@ struct SimProcess {
   Program program;  // kept here: a coroutine lambda's captures must outlive its frame
   std::vector<std::string> argv;
   std::array<std::shared_ptr<Pipe>, 3> pipes;  // null where that stream is no PIPE
-  std::shared_ptr<PipeReader> stdin_reader;    // the program's end of pipe 0
+  // The parent's ends, abandoned when the loop closes (ProcessTable::release_all).
+  std::array<std::weak_ptr<PipeSocket>, 3> parent_ends;
+  // The program's end of pipe 0 and the transport that feeds `in` from it.
+  std::shared_ptr<PipeSocket> stdin_socket;
+  std::shared_ptr<io_internal::StreamTransport> stdin_transport;
   std::shared_ptr<StreamReader> in;
   std::shared_ptr<ProgramOutput> out;
   std::shared_ptr<ProgramOutput> err;  // == out for stderr=STDOUT
   std::unique_ptr<ProgramContext> context;
   TaskHandle<int> task;
-  std::weak_ptr<SimSubprocessTransport> transport;
+  std::weak_ptr<SimChild> child;
   int killed_by = 0;  // the signal that ended it
   bool exited = false;
   std::set<int> handled;
@@ -74,56 +80,35 @@ struct SimProcess {
   void end_with_signal(int sig);
 };
 
-class SimSubprocessTransport final
-    : public SubprocessTransport,
-      public std::enable_shared_from_this<SimSubprocessTransport> {
+// A fake process as the simulated world's ChildProcess (runtime/io/child_process.h): the
+// parent's pipe ends (PipeSockets) and the exit the table reports. asyncio's transport above it
+// is runtime/io's, shared with the real world.
+class SimChild final : public ChildProcess {
  public:
-  // `resource`: the process's id (SimProcess::resource_id).
-  SimSubprocessTransport(SimLoop& loop, ProcessTable& table, int pid, uint64_t resource,
-                         std::shared_ptr<SubprocessProtocol> protocol);
+  SimChild(ProcessTable& table, int pid, uint64_t id,
+           std::array<std::shared_ptr<PipeSocket>, 3> pipes)
+      : table_(table), pid_(pid), id_(id), pipes_(std::move(pipes)) {}
 
-  // Builds the parent's ends of the pipes that exist.
-  void attach(const std::array<std::shared_ptr<Pipe>, 3>& pipes);
-  // On the loop: starts the pipes, calls connection_made, then completes `waiter`.
-  void start(Future<void> waiter);
-  // The program has ended and was reaped with `returncode`.
-  void process_exited(int returncode);
-  // The loop is gone and with it the callbacks that would have called connection_lost: drop
-  // the protocol and the pipes, which breaks the transport <-> protocol reference cycle.
-  void abandon();
+  int pid() const override { return pid_; }
+  uint64_t id() const override { return id_; }
+  std::shared_ptr<StreamSocket> pipe(int fd) const override {
+    return fd >= 0 && fd < 3 ? pipes_[fd] : nullptr;
+  }
+  void set_events(Events* events) override { events_ = events; }
+  int send_signal(int sig) override;
 
-  int get_pid() const override { return pid_; }
-  std::optional<int> get_returncode() const override { return returncode_; }
-  std::shared_ptr<BaseTransport> get_pipe_transport(int fd) const override;
-  void send_signal(int sig) override;
-  void terminate() override;
-  void kill() override;
-  void close() override;
-  bool is_closing() const override { return closed_; }
-  ExtraInfo get_extra_info(std::string_view name) const override;
-  uint64_t resource_id() const override { return id_; }
+  // The program ended and was reaped with `returncode`.
+  void exited(int returncode);
+  // The loop closed (ProcessTable::release_all).
+  void abandon(std::vector<std::shared_ptr<void>>& graveyard) noexcept;
 
  private:
-  void pipe_data_received(int fd, std::string data);
-  void pipe_connection_lost(int fd, std::exception_ptr exc);
-  void notify_exited();
-  void try_finish();
-
-  SimLoop& loop_;
   ProcessTable& table_;
   const int pid_;
   const uint64_t id_;
-  std::shared_ptr<SubprocessProtocol> protocol_;
-  std::shared_ptr<PipeWriteTransport> stdin_;
-  std::array<std::shared_ptr<PipeReader>, 3> readers_;  // [1], [2]
-  std::array<bool, 3> has_pipe_{};
-  std::array<bool, 3> disconnected_{};
-  std::optional<int> returncode_;
-  bool connected_ = false;
-  bool exit_pending_ = false;
-  bool exit_notified_ = false;
-  bool finished_ = false;
-  bool closed_ = false;
+  std::array<std::shared_ptr<PipeSocket>, 3> pipes_;
+  Events* events_ = nullptr;
+  bool gone_ = false;
 };
 
 }  // namespace weft::sim::proc_internal

@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,11 @@ class SubprocessWorldsTest : public testing::WorldFdCheckedTest<W> {
   }
 };
 TYPED_TEST_SUITE(SubprocessWorldsTest, testing::Worlds, testing::WorldNames);
+// FIFO order only: the test cancels the spawn after one step, which under asyncio's order comes
+// after the spawn; under the random strategy the cancel can come first (nothing spawned).
+template <class W>
+class SubprocessWorldsFifoTest : public SubprocessWorldsTest<W> {};
+TYPED_TEST_SUITE(SubprocessWorldsFifoTest, testing::FifoWorlds, testing::WorldNames);
 
 // On the simulated loop, the programs the real machine has (cat, echo, sleep, true, ...).
 template <class W>
@@ -278,6 +285,218 @@ TYPED_TEST(SubprocessWorldsTest, ChildStillRunningWhenTheLoopClosesIsReaped) {
     EXPECT_EQ(::kill(pid, 0), -1);  // no process, not even a zombie
     EXPECT_EQ(errno, ESRCH);
   }
+}
+
+
+// What the loop's observers see of a child (runtime/observer.h): its spawn with the argv, every
+// byte written to its stdin and read from its stdout / stderr, and its exit code, all named by
+// the process's resource id; runtime/io's transport emits them, the same on both worlds.
+class ProcessEvents final : public LoopObserver {
+ public:
+  void on_process_spawned(uint64_t process, const std::vector<std::string>& argv) override {
+    std::string line = "spawned";
+    for (const auto& a : argv) line += " [" + a + "]";
+    events.push_back(line);
+    ids.push_back(process);
+  }
+  void on_process_io(uint64_t process, int fd, IoDirection direction,
+                     std::string_view data) override {
+    events.push_back("io");
+    io[std::to_string(fd) + (direction == IoDirection::kIn ? " in: " : " out: ")] +=
+        std::string(data);
+    ids.push_back(process);
+  }
+  void on_process_exited(uint64_t process, int returncode) override {
+    events.push_back("exited " + std::to_string(returncode));
+    ids.push_back(process);
+  }
+  std::vector<std::string> events;
+  std::map<std::string, std::string> io;  // the bytes per pipe and direction, concatenated
+  std::vector<uint64_t> ids;
+};
+
+// Runs `cat; echo oops >&2; exit 3` with three pipes under an observer and summarizes what it
+// saw: the first event, then the kinds of the others (sorted, once each: the real world's
+// exit and its last reads race), how many exits, the bytes per pipe, whether every event named
+// the Process's resource id, and what communicate() returned.
+template <class W>
+Task<std::vector<std::string>> observed_child() {
+  install_programs<W>();
+  ProcessEvents observer;
+  EventLoop& loop = get_running_loop();
+  loop.add_observer(&observer);
+  Argv argv = {"/bin/sh", "-c", "cat; echo oops >&2; exit 3"};
+  auto spawn = create_subprocess_exec(argv, pipes(PIPE, PIPE, PIPE));
+  auto proc = co_await std::move(spawn);
+  std::string input = "hello\n";
+  auto [out, err] = co_await proc->communicate(input);
+  loop.remove_observer(&observer);
+
+  std::vector<std::string> got;
+  const auto& ev = observer.events;
+  got.push_back(ev.empty() ? "nothing" : ev.front());
+  std::vector<std::string> rest(ev.empty() ? ev.end() : ev.begin() + 1, ev.end());
+  got.push_back("exits " + std::to_string(std::count_if(rest.begin(), rest.end(), [](auto& e) {
+                  return e.rfind("exited", 0) == 0;
+                })));
+  std::sort(rest.begin(), rest.end());
+  rest.erase(std::unique(rest.begin(), rest.end()), rest.end());
+  got.insert(got.end(), rest.begin(), rest.end());
+  for (const auto& [key, data] : observer.io) got.push_back(key + data);
+  const bool same_id = !observer.ids.empty() &&
+                       std::all_of(observer.ids.begin(), observer.ids.end(),
+                                   [&](uint64_t id) { return id == proc->resource_id(); });
+  got.push_back(same_id ? "ids: the process's" : "ids: not the process's");
+  got.push_back("rc " + std::to_string(proc->returncode().value_or(-1000)) + " out " + out +
+                "err " + err);
+  co_return got;
+}
+
+const std::vector<std::string> kObservedChild = {
+    "spawned [/bin/sh] [-c] [cat; echo oops >&2; exit 3]",
+    "exits 1",
+    "exited 3",
+    "io",
+    "0 out: hello\n",
+    "1 in: hello\n",
+    "2 in: oops\n",
+    "ids: the process's",
+    "rc 3 out hello\nerr oops\n",
+};
+
+TYPED_TEST(SubprocessWorldsTest, ObserverSeesSpawnIoAndExitWithExactBytes) {
+  EXPECT_EQ(TypeParam::run(observed_child<TypeParam>()), kObservedChild);
+}
+
+// The simulated world over seeds and both strategies: partial reads and the order of ready
+// entries vary, the events and bytes do not.
+TEST(SubprocessObserverSeedsTest, SameEventsUnderEverySeed) {
+  sim::testing::expect_for_seeds([] { return observed_child<testing::SimWorld>(); },
+                                 kObservedChild, 40);
+}
+
+
+// A protocol callback that raises is reported to the loop's exception handler, as asyncio
+// reports a callback that raised; the pipe goes on reading and the transport still finishes.
+class ThrowingRecorder final : public SubprocessProtocol {
+ public:
+  void pipe_data_received(int fd, std::string data) override {
+    output += data;
+    if (fd == 1 && !thrown) {
+      thrown = true;
+      throw ValueError("bad output");
+    }
+  }
+  void pipe_connection_lost(int fd, std::exception_ptr exc) override {
+    events.push_back("pipe_lost:" + std::to_string(fd) + (exc ? " with error" : ""));
+  }
+  void process_exited() override { events.push_back("exited"); }
+  void connection_lost(std::exception_ptr) override {
+    events.push_back("lost");
+    lost.set_result();
+  }
+  std::vector<std::string> events;
+  std::string output;
+  bool thrown = false;
+  Future<void> lost;
+};
+
+TYPED_TEST(SubprocessWorldsTest, ProtocolCallbackThatRaisesIsReportedAndTheTransportFinishes) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    auto reports = std::make_shared<std::vector<std::string>>();
+    get_running_loop().set_exception_handler(
+        [reports](EventLoop&, const ExceptionContext& context) {
+          std::string what = "?";
+          try {
+            std::rethrow_exception(context.exception);
+          } catch (const ValueError& e) {
+            what = e.what();
+          } catch (...) {
+            // Only naming it; the test compares the text.
+          }
+          reports->push_back(context.message + ": " + what);
+        });
+    auto spawn = subprocess_shell([] { return std::make_shared<ThrowingRecorder>(); },
+                                  "echo one; echo two", pipes(INHERIT, PIPE));
+    auto [transport, proto] = co_await std::move(spawn);
+    co_await proto->lost;
+    std::vector<std::string> got = *reports;
+    got.push_back(proto->output);
+    got.push_back(proto->events.back());
+    std::vector<std::string> middle(proto->events.begin(), proto->events.end() - 1);
+    std::sort(middle.begin(), middle.end());
+    got.insert(got.end(), middle.begin(), middle.end());
+    co_return got;
+  };
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::vector<std::string>{"Exception in a SubprocessProtocol callback: bad output",
+                                      "one\ntwo\n", "lost", "exited", "pipe_lost:1"}));
+}
+
+
+// close() on a running child's transport closes its pipes and kills it (asyncio's
+// BaseSubprocessTransport.close); the protocol still hears every pipe's loss and connection_lost.
+TYPED_TEST(SubprocessWorldsTest, ClosingTheTransportKillsARunningChild) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    Argv argv = {"sleep", "1000"};
+    auto spawn = subprocess_exec([] { return std::make_shared<Recorder>(); }, argv,
+                                 pipes(PIPE, PIPE, PIPE));
+    auto [transport, proto] = co_await std::move(spawn);
+    transport->close();
+    const bool closing = transport->is_closing();
+    co_await proto->lost;
+    std::vector<std::string> got = {std::to_string(transport->get_returncode().value_or(-1000)),
+                                    closing ? "closing" : "open"};
+    std::vector<std::string> events = proto->events;
+    std::sort(events.begin(), events.end());
+    got.insert(got.end(), events.begin(), events.end());
+    co_return got;
+  };
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::vector<std::string>{std::to_string(-SIGKILL), "closing", "exited", "lost", "made",
+                                      "pipe_lost:0", "pipe_lost:1", "pipe_lost:2"}));
+}
+
+// Sees exits only: the cancelled spawn below hands its Process to nobody.
+class ExitWatch final : public LoopObserver {
+ public:
+  void on_process_spawned(uint64_t, const std::vector<std::string>&) override { ++spawned; }
+  void on_process_exited(uint64_t, int rc) override { returncodes.push_back(rc); }
+  int spawned = 0;
+  std::vector<int> returncodes;
+};
+
+// A spawn cancelled once the child runs kills it, and it is still reaped while the loop runs
+// (not only when the loop closes).
+TYPED_TEST(SubprocessWorldsFifoTest, CancelledSpawnKillsTheChildAndItIsStillReaped) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    install_programs<TypeParam>();
+    ExitWatch watch;
+    EventLoop& loop = get_running_loop();
+    loop.add_observer(&watch);
+    Argv argv = {"sleep", "1000"};
+    auto spawn = create_task(create_subprocess_exec(argv));
+    co_await sleep(0);
+    spawn.cancel();
+    std::string outcome;
+    try {
+      co_await spawn;
+      outcome = "spawned";
+    } catch (const CancelledError&) {
+      outcome = "cancelled";
+    }
+    // The real child's death arrives through its pidfd (or reaper thread): wait for it with a
+    // margin no machine needs (10 s), checking every 10 ms.
+    for (int i = 0; i < 1000 && watch.returncodes.empty(); ++i) co_await sleep(0.01);
+    loop.remove_observer(&watch);
+    std::vector<std::string> got = {outcome, std::to_string(watch.spawned)};
+    for (int rc : watch.returncodes) got.push_back(std::to_string(rc));
+    co_return got;
+  };
+  EXPECT_EQ(TypeParam::run(main()),
+            (std::vector<std::string>{"cancelled", "1", std::to_string(-SIGKILL)}));
 }
 
 }  // namespace
