@@ -332,15 +332,7 @@ void Fabric::crash_host(HostId h) {
   auto endpoints = host_ref.udp;
   for (UdpEndpoint* ep : endpoints) {
     udp_unbind(*ep);
-    ep->closing_ = true;
-    ep->lost_ = true;
-    ep->pending_lost_.reset();
-    ep->inbox_.clear();
-    ep->errors_.clear();
-    graveyard.push_back(std::move(ep->protocol_));
-    ep->protocol_ = nullptr;
-    if (ep->waiter_) graveyard.push_back(std::make_shared<Future<void>>(std::move(*ep->waiter_)));
-    ep->waiter_.reset();
+    ep->vanish(graveyard);
   }
   host_ref.tcp_ports.clear();
   host_ref.udp_ports.clear();

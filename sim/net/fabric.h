@@ -1,7 +1,6 @@
 // Internals of weft::sim::Network (see the diagram in network.cc): the Fabric holds the hosts,
-// links, cuts and every socket; TcpEnd, SimListener and UdpEndpoint are the sockets, listeners and
-// endpoints
-// user code sees. Not for use outside sim/net.
+// links, cuts and every socket; TcpEnd, SimListener and UdpEndpoint are the world's sockets,
+// listeners and datagram sockets below asyncio. Not for use outside sim/net.
 #ifndef WEFT_SIM_NET_FABRIC_H_
 #define WEFT_SIM_NET_FABRIC_H_
 
@@ -20,11 +19,12 @@
 #include "absl/functional/function_ref.h"
 #include "runtime/future.h"
 #include "runtime/handle.h"
-#include "runtime/io/datagram_transport.h"
+#include "runtime/io/datagram_socket.h"
 #include "runtime/io/network_service.h"
 #include "runtime/io/server.h"
 #include "runtime/io/stream_socket.h"
 #include "runtime/io/transport.h"
+#include "runtime/observer.h"
 #include "sim/choice_source.h"
 #include "sim/net/network_config.h"
 
@@ -223,46 +223,67 @@ class SimListener final : public Listener,
 
 // ---- UDP ----
 
-class UdpEndpoint final : public DatagramTransport,
+// A bound UDP socket on a simulated host: the simulated world's DatagramSocket
+// (runtime/io/datagram_socket.h). The asyncio transport above it is
+// io_internal::SocketDatagramTransport, shared with the real world. Datagrams arrive into
+// `inbox_` at their arrival times (after the fabric's loss, duplication, reordering, latency,
+// cuts and clogs); while read interest is on, readiness runs as its own ready-queue entry. A
+// send leaves at once (no send buffer is modelled: never EAGAIN).
+class UdpEndpoint final : public DatagramSocket,
                           public Attached,
                           public std::enable_shared_from_this<UdpEndpoint> {
  public:
+  // `id`: the endpoint's loop-issued resource id (what its readiness, its datagrams' timers and
+  // the reads they wake carry; also the key of its flow of datagrams).
   UdpEndpoint(HostId host, SocketAddress sock, std::optional<SocketAddress> remote,
-              bool reuse_port, uint16_t group);
+              bool reuse_port, uint16_t group, uint64_t id);
   ~UdpEndpoint() override;
 
-  void sendto(std::string_view data, std::optional<SocketAddress> addr) override;
+  uint64_t id() const override { return id_; }
+  void set_events(Events* events) override { events_ = events; }
+  void want_read(bool on) override;
+  void want_write(bool on) override;
+  IoResult receive(std::string& into, SocketAddress& from) override;
+  IoResult send(std::string_view data, const std::optional<SocketAddress>& to) override;
   void close() override;
-  bool is_closing() const override { return closing_; }
-  ExtraInfo get_extra_info(std::string_view name) const override;
-  void abort() override { close(); }
-  size_t get_write_buffer_size() const override { return 0; }
-  // The endpoint's loop-issued id: what its deliveries and the datagrams it sends carry.
-  uint64_t resource_id() const override { return id_; }
+  SocketAddress local_address() const override { return sock_; }
+  std::optional<SocketAddress> peer_address() const override { return remote_; }
+  ExtraInfo extra_info(std::string_view) const override { return std::monostate{}; }
   void detach(Graveyard& graveyard) override;
+
+  // The largest datagram a send takes (IPv4: 65535 - 20 - 8; IPv6: 65535 - 8); EMSGSIZE above.
+  static constexpr size_t kMaxDatagramV4 = 65507;
+  static constexpr size_t kMaxDatagramV6 = 65527;
 
  private:
   friend class Fabric;
+
+  // What receive() / send() would not answer EAGAIN to.
+  bool readable() const;
+  bool writable() const;
+  // Level-triggered readiness: one ready entry at a time, run again while still ready.
   void schedule_kick();
   void kick();
-  void receive(std::string data, SocketAddress from);
-  void error(std::exception_ptr exc);
+  // A datagram arrived for it.
+  void deliver(std::string data, SocketAddress from);
+  // An ICMP error for an earlier datagram (ECONNREFUSED): held until the next receive or send.
+  void fail(int err);
+  // The crash of its host, or the loop closing: gone without a word to its owner's protocol.
+  void vanish(Graveyard& graveyard);
 
   HostId host_;
   SocketAddress sock_;
   std::optional<SocketAddress> remote_;
   bool reuse_port_;
   uint16_t group_;
-  uint64_t id_ = 0;  // loop-issued resource id; also the key of its flow of datagrams
-  std::shared_ptr<DatagramProtocol> protocol_;
-  std::optional<Future<void>> waiter_;
-  std::optional<std::exception_ptr> pending_lost_;
-  std::deque<std::pair<std::string, SocketAddress>> inbox_;  // before connection_made
-  std::deque<std::exception_ptr> errors_;
+  uint64_t id_;
+  Events* events_ = nullptr;
+  std::deque<std::pair<std::string, SocketAddress>> inbox_;  // arrived, not yet received
+  int error_ = 0;  // the pending ICMP error (SO_ERROR)
   int64_t last_arrival_ns_ = 0;
-  bool made_ = false;
-  bool closing_ = false;
-  bool lost_ = false;
+  bool want_read_ = false;
+  bool want_write_ = false;
+  bool closed_ = false;
   bool bound_ = false;
   bool kick_scheduled_ = false;
 };
@@ -349,9 +370,9 @@ class Fabric {
   std::shared_ptr<UdpEndpoint> udp_open(HostId host, std::optional<SocketAddress> local,
                                         std::optional<SocketAddress> remote, int family,
                                         bool reuse_port);
-  void udp_attach(const std::shared_ptr<UdpEndpoint>& ep,
-                  std::shared_ptr<DatagramProtocol> protocol, Future<void> waiter);
-  void udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to);
+  // Sends one datagram of `ep` toward `to` (lost, duplicated, delayed, reordered by choice);
+  // 0, or the errno that stops it before it leaves (EAFNOSUPPORT, ENETUNREACH, EINVAL).
+  int udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to);
   void udp_unbind(UdpEndpoint& ep);
 
   void attach(Attached* a);
@@ -394,6 +415,8 @@ class Fabric {
   void udp_arm(uint64_t flow_id);
   void udp_flow_due(uint64_t flow_id);
   void udp_arrive(Datagram d);
+  // Tells the loop's observers of a datagram dropped or duplicated by the model.
+  void datagram_fault(FaultKind kind, uint64_t endpoint, std::string_view detail);
   void random_faults(HostId src, HostId dst);
 
   SimLoop& loop_;

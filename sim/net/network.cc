@@ -11,7 +11,7 @@
 //             │                  end[0] ◄══ dir[1] ═══════════════════ end[1]            ─┘
 //             │   dir: in-flight segments (SYN, SYN-ACK, data, FIN, RST) in arrival order,
 //             │        one timer for the front, a window of in-flight + unread bytes
-//             └── UdpEndpoint: one timer per datagram
+//             └── UdpEndpoint: a flow per sender (one timer for its front), reordered ones alone
 //
 // What is modelled
 //  - Hosts with names and IPv4/IPv6 addresses; each host's own loopback; "localhost"; a task's
@@ -133,41 +133,10 @@ std::vector<std::shared_ptr<Listener>> Network::listen(const std::vector<AddrInf
   return fabric_->tcp_listen(src, addresses, options);
 }
 
-Task<std::shared_ptr<DatagramTransport>> Network::create_datagram_endpoint(
-    DatagramProtocolFactory factory, DatagramOptions options) {
+std::shared_ptr<DatagramSocket> Network::open_datagram(const DatagramSocketOptions& options) {
   const HostId src = fabric_->current_host_up();
-  std::optional<SocketAddress> local, remote;
-  int family = options.family;
-  if (options.local_addr) {
-    auto infos = fabric_->resolve(options.local_addr->first, options.local_addr->second, family,
-                                  SOCK_DGRAM, AI_PASSIVE);
-    local = infos[0].address;
-    family = local->family;
-  }
-  if (options.remote_addr) {
-    auto infos = fabric_->resolve(options.remote_addr->first, options.remote_addr->second,
-                                  family, SOCK_DGRAM, 0);
-    remote = infos[0].address;
-    family = remote->family;
-  }
-  if (family == AF_UNSPEC) throw ValueError("unexpected address family");
-  auto ep = fabric_->udp_open(src, local, remote, family, options.reuse_port);
-  std::shared_ptr<DatagramProtocol> protocol;
-  try {
-    protocol = factory();
-  } catch (...) {
-    ep->abort();
-    throw;
-  }
-  Future<void> waiter(loop_);
-  fabric_->udp_attach(ep, std::move(protocol), waiter);
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    ep->abort();
-    throw;
-  }
-  co_return ep;
+  return fabric_->udp_open(src, options.local, options.remote, options.family,
+                           options.reuse_port);
 }
 
 }  // namespace weft::sim

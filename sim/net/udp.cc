@@ -1,7 +1,10 @@
-// Simulated UDP: datagram endpoints and the fabric's datagram engine. Each datagram is its own
-// timer: lost / duplicated / delayed by choice, dropped across a cut, held by a clog; FIFO per
-// sending endpoint unless the link reorders. A datagram to a port nobody bound is dropped, and
-// a connected sender hears ConnectionRefusedError through error_received (ICMP, as on Linux).
+// Simulated UDP: the endpoints (UdpEndpoint, the simulated DatagramSocket) and the fabric's
+// datagram engine. The asyncio transport above them is the shared
+// io_internal::SocketDatagramTransport. Each datagram is lost / duplicated / delayed by choice,
+// dropped across a cut, held by a clog; FIFO per sending endpoint (one timer for its flow's
+// front) unless the link reorders it. A datagram to a port nobody bound is dropped, and a
+// connected sender's next receive or send reports ECONNREFUSED (ICMP, as on Linux), which the
+// transport hands to error_received.
 #include <errno.h>
 
 #include <algorithm>
@@ -26,9 +29,9 @@ std::string py_addr(const SocketAddress& a) {
 // ---- UdpEndpoint ----
 
 UdpEndpoint::UdpEndpoint(HostId host, SocketAddress sock, std::optional<SocketAddress> remote,
-                         bool reuse_port, uint16_t group)
+                         bool reuse_port, uint16_t group, uint64_t id)
     : host_(host), sock_(std::move(sock)), remote_(std::move(remote)), reuse_port_(reuse_port),
-      group_(group) {}
+      group_(group), id_(id) {}
 
 UdpEndpoint::~UdpEndpoint() {
   if (fabric_) {
@@ -37,134 +40,100 @@ UdpEndpoint::~UdpEndpoint() {
   }
 }
 
-ExtraInfo UdpEndpoint::get_extra_info(std::string_view name) const {
-  if (name == "sockname") return sock_;
-  if (name == "peername" && remote_) return *remote_;
-  return std::monostate{};
+bool UdpEndpoint::readable() const {
+  return !closed_ && fabric_ && (!inbox_.empty() || error_ != 0);
 }
 
-void UdpEndpoint::sendto(std::string_view data, std::optional<SocketAddress> addr) {
-  if (addr && remote_ && !(addr->host == remote_->host && addr->port == remote_->port)) {
-    throw ValueError(absl::StrCat("Invalid address: must be None or ", py_addr(*remote_)));
-  }
-  if (!addr && !remote_) throw ValueError("sendto: no address and the endpoint is not connected");
-  if (closing_ || !fabric_) return;
-  fabric_->udp_send(*this, std::string(data), addr ? *addr : *remote_);
+bool UdpEndpoint::writable() const { return !closed_ && fabric_; }
+
+void UdpEndpoint::want_read(bool on) {
+  want_read_ = on;
+  if (on && readable()) schedule_kick();
 }
 
-void UdpEndpoint::close() {
-  if (closing_) return;
-  closing_ = true;
-  if (!fabric_) return;
-  fabric_->udp_unbind(*this);
-  if (!lost_ && !pending_lost_) {
-    pending_lost_ = nullptr;
-    schedule_kick();
-  }
+void UdpEndpoint::want_write(bool on) {
+  want_write_ = on;
+  if (on && writable()) schedule_kick();
 }
 
 void UdpEndpoint::schedule_kick() {
-  if (kick_scheduled_ || !fabric_ || fabric_->loop().is_closed()) return;
+  if (kick_scheduled_ || !events_ || !fabric_ || fabric_->loop().is_closed()) return;
   kick_scheduled_ = true;
   fabric_->loop().call_soon_for(id_, [self = shared_from_this()] { self->kick(); });
 }
 
 void UdpEndpoint::kick() {
   kick_scheduled_ = false;
-  if (!fabric_ || !protocol_) return;
+  if (!fabric_) return;
   auto self = shared_from_this();
-  EventLoop& loop = fabric_->loop();
-  auto report = [&](const char* what) {
-    loop.call_exception_handler({what, std::current_exception(), {}});
-  };
-  if (!made_) {
-    made_ = true;
-    fabric_->in_group(group_, [&] {
-      try {
-        protocol_->connection_made(self);
-      } catch (...) {
-        report("protocol.connection_made() failed");
-      }
-    });
-    if (waiter_) {
-      Future<void> w = *waiter_;
-      waiter_.reset();
-      if (!w.done()) w.set_result();
-    }
+  if (events_ && want_read_ && readable()) {
+    fabric_->in_group(group_, [&] { events_->on_readable(); });
   }
-  while (fabric_ && protocol_ && !closing_ && !inbox_.empty()) {
-    auto [data, from] = std::move(inbox_.front());
-    inbox_.pop_front();
-    try {
-      protocol_->datagram_received(std::move(data), std::move(from));
-    } catch (...) {
-      report("protocol.datagram_received() failed");
-    }
+  if (events_ && want_write_ && writable()) {
+    fabric_->in_group(group_, [&] { events_->on_writable(); });
   }
-  while (fabric_ && protocol_ && !closing_ && !errors_.empty()) {
-    auto exc = std::move(errors_.front());
-    errors_.pop_front();
-    try {
-      protocol_->error_received(std::move(exc));
-    } catch (...) {
-      report("protocol.error_received() failed");
-    }
-  }
-  if (fabric_ && protocol_ && pending_lost_) {
-    std::exception_ptr exc = *pending_lost_;
-    pending_lost_.reset();
-    auto p = std::move(protocol_);
-    protocol_ = nullptr;
-    lost_ = true;
-    inbox_.clear();
-    errors_.clear();
-    try {
-      p->connection_lost(std::move(exc));
-    } catch (...) {
-      report("protocol.connection_lost() failed");
-    }
-  }
+  // Level-triggered: one datagram per readiness callback, as asyncio's _read_ready; the rest
+  // runs again on a later iteration.
+  if ((want_read_ && readable()) || (want_write_ && writable())) schedule_kick();
 }
 
-void UdpEndpoint::receive(std::string data, SocketAddress from) {
-  if (closing_ || !protocol_ || !fabric_) return;
-  if (made_ && inbox_.empty()) {
-    auto self = shared_from_this();
-    try {
-      protocol_->datagram_received(std::move(data), std::move(from));
-    } catch (...) {
-      fabric_->loop().call_exception_handler(
-          {"protocol.datagram_received() failed", std::current_exception(), {}});
-    }
-    return;
+IoResult UdpEndpoint::receive(std::string& into, SocketAddress& from) {
+  if (closed_ || !fabric_) return {.err = EBADF};
+  if (error_ != 0) return {.err = std::exchange(error_, 0)};
+  if (inbox_.empty()) return {.err = EAGAIN};
+  into = std::move(inbox_.front().first);
+  from = std::move(inbox_.front().second);
+  inbox_.pop_front();
+  return {.bytes = into.size()};
+}
+
+IoResult UdpEndpoint::send(std::string_view data, const std::optional<SocketAddress>& to) {
+  if (closed_ || !fabric_) return {.err = EBADF};
+  // Linux reports a connected socket's pending ICMP error to the next send too (and the
+  // datagram does not leave).
+  if (error_ != 0) return {.err = std::exchange(error_, 0)};
+  if (!to && !remote_) return {.err = EDESTADDRREQ};
+  if (data.size() > (sock_.family == AF_INET6 ? kMaxDatagramV6 : kMaxDatagramV4)) {
+    return {.err = EMSGSIZE};
   }
+  if (const int err = fabric_->udp_send(*this, std::string(data), to ? *to : *remote_)) {
+    return {.err = err};
+  }
+  return {.bytes = data.size()};
+}
+
+void UdpEndpoint::close() {
+  events_ = nullptr;
+  want_read_ = want_write_ = false;
+  if (closed_) return;
+  closed_ = true;
+  inbox_.clear();
+  if (fabric_) fabric_->udp_unbind(*this);
+}
+
+void UdpEndpoint::deliver(std::string data, SocketAddress from) {
+  if (closed_ || !fabric_) return;
   inbox_.emplace_back(std::move(data), std::move(from));
-  schedule_kick();
+  if (want_read_) schedule_kick();
 }
 
-void UdpEndpoint::error(std::exception_ptr exc) {
-  if (closing_ || !protocol_ || !fabric_) return;
-  if (made_ && errors_.empty()) {
-    auto self = shared_from_this();
-    try {
-      protocol_->error_received(std::move(exc));
-    } catch (...) {
-      fabric_->loop().call_exception_handler(
-          {"protocol.error_received() failed", std::current_exception(), {}});
-    }
-    return;
-  }
-  errors_.push_back(std::move(exc));
-  schedule_kick();
+void UdpEndpoint::fail(int err) {
+  if (closed_ || !fabric_) return;
+  error_ = err;
+  if (want_read_) schedule_kick();
+}
+
+void UdpEndpoint::vanish(Graveyard& graveyard) {
+  closed_ = true;
+  inbox_.clear();
+  error_ = 0;
+  want_read_ = want_write_ = false;
+  if (Events* events = std::exchange(events_, nullptr)) events->on_abandoned(graveyard);
 }
 
 void UdpEndpoint::detach(Graveyard& graveyard) {
   fabric_ = nullptr;
-  closing_ = true;
-  graveyard.push_back(std::move(protocol_));
-  protocol_ = nullptr;
-  if (waiter_) graveyard.push_back(std::make_shared<Future<void>>(*waiter_));
-  waiter_.reset();
+  vanish(graveyard);
 }
 
 // ---- The fabric's UDP engine ----
@@ -201,22 +170,13 @@ std::shared_ptr<UdpEndpoint> Fabric::udp_open(HostId host_id, std::optional<Sock
     }
   }
   auto ep = std::make_shared<UdpEndpoint>(host_id, sock, remote, reuse_port,
-                                          loop_.current_group());
+                                          loop_.current_group(), loop_.next_resource_id());
   attach(ep.get());
-  ep->id_ = loop_.next_resource_id();
   udp_by_id_[ep->id_] = ep.get();
   h.udp.push_back(ep.get());
   ++h.udp_ports[sock.port];
   ep->bound_ = true;
   return ep;
-}
-
-void Fabric::udp_attach(const std::shared_ptr<UdpEndpoint>& ep,
-                        std::shared_ptr<DatagramProtocol> protocol, Future<void> waiter) {
-  ep->protocol_ = std::move(protocol);
-  waiter.core()->set_resource_id(ep->id_);
-  ep->waiter_ = std::move(waiter);
-  ep->schedule_kick();
 }
 
 void Fabric::udp_unbind(UdpEndpoint& ep) {
@@ -229,32 +189,35 @@ void Fabric::udp_unbind(UdpEndpoint& ep) {
   if (it != h.udp_ports.end() && --it->second <= 0) h.udp_ports.erase(it);
 }
 
-void Fabric::udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to) {
+int Fabric::udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to) {
   auto parsed = parse_numeric(to.host);
-  if (!parsed) throw ValueError(absl::StrCat("sendto: not a numeric address: ", to.host));
-  if (parsed->first != ep.sock_.family) {
-    ep.error(make_os_error(EAFNOSUPPORT, "datagram", to.to_string()));
-    return;
-  }
+  if (!parsed) return EINVAL;
+  if (parsed->first != ep.sock_.family) return EAFNOSUPPORT;
   SocketAddress dst{parsed->first, parsed->second, to.port};
   if (is_wildcard(dst.host)) dst.host = dst.family == AF_INET6 ? "::1" : "127.0.0.1";
   const HostId src = ep.host_;
   const HostId dst_host = route(src, dst.host);
-  if (dst_host == kNoHost) return;  // nobody has that address: into the void
+  if (dst_host == kNoHost) return 0;  // nobody has that address: into the void
   SocketAddress from = ep.sock_;
   if (is_wildcard(from.host) || (is_loopback(dst.host) != is_loopback(from.host))) {
     try {
       from.host = source_address(src, dst);
     } catch (const OSError&) {
-      ep.error(std::current_exception());
-      return;
+      return ENETUNREACH;
     }
   }
-  if (is_cut(src, dst_host)) return;
+  if (is_cut(src, dst_host)) {
+    datagram_fault(FaultKind::kDatagramLost, ep.id_, "cut");
+    return 0;
+  }
   const LinkConfig& l = link(src, dst_host);
   random_faults(src, dst_host);
-  if (chance(ChoiceKind::kFault, l.udp_loss)) return;
+  if (chance(ChoiceKind::kFault, l.udp_loss)) {
+    datagram_fault(FaultKind::kDatagramLost, ep.id_, "");
+    return 0;
+  }
   const int copies = chance(ChoiceKind::kFault, l.udp_duplicate) ? 2 : 1;
+  if (copies == 2) datagram_fault(FaultKind::kDatagramDuplicated, ep.id_, "");
   for (int i = 0; i < copies; ++i) {
     const int64_t now = loop_.time_ns();
     int64_t start = std::max(now, clog_until(src, dst_host));
@@ -279,6 +242,11 @@ void Fabric::udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to
       udp_arm(ep.id_);
     }
   }
+  return 0;
+}
+
+void Fabric::datagram_fault(FaultKind kind, uint64_t endpoint, std::string_view detail) {
+  if (LoopObserver* o = loop_.observer()) o->on_fault(kind, endpoint, detail);
 }
 
 void Fabric::udp_arm(uint64_t flow_id) {
@@ -321,7 +289,10 @@ void Fabric::udp_flow_due(uint64_t flow_id) {
 }
 
 void Fabric::udp_arrive(Datagram d) {
-  if (is_cut(d.from_host, d.to_host)) return;  // lost in a partition, or the host crashed
+  if (is_cut(d.from_host, d.to_host)) {  // lost in a partition, or the host crashed
+    datagram_fault(FaultKind::kDatagramLost, d.from_id, "cut");
+    return;
+  }
   const int64_t now = loop_.time_ns();
   const int64_t clogged = clog_until(d.from_host, d.to_host);
   if (clogged > now) {
@@ -331,24 +302,22 @@ void Fabric::udp_arrive(Datagram d) {
     return;
   }
   for (UdpEndpoint* ep : hosts_[d.to_host].udp) {
-    if (ep->closing_ || ep->sock_.port != d.to.port || ep->sock_.family != d.to.family) continue;
+    if (ep->closed_ || ep->sock_.port != d.to.port || ep->sock_.family != d.to.family) continue;
     if (ep->sock_.host != d.to.host && !is_wildcard(ep->sock_.host)) continue;
     if (ep->remote_ && !(ep->remote_->host == d.from.host && ep->remote_->port == d.from.port)) {
       continue;
     }
-    auto keep = ep->shared_from_this();
-    keep->receive(std::move(d.data), std::move(d.from));
+    ep->deliver(std::move(d.data), std::move(d.from));
     return;
   }
   // Port unreachable: a connected sender hears of it one latency later.
   auto it = udp_by_id_.find(d.from_id);
-  if (it == udp_by_id_.end() || !it->second->remote_ || it->second->closing_) return;
+  if (it == udp_by_id_.end() || !it->second->remote_ || it->second->closed_) return;
   loop_.call_at_ns_for(d.from_id, now + draw_latency(d.to_host, d.from_host),
                        [this, from_id = d.from_id, to = d.to] {
     auto sender = udp_by_id_.find(from_id);
     if (sender == udp_by_id_.end()) return;
-    auto keep = sender->second->shared_from_this();
-    keep->error(make_os_error(ECONNREFUSED, "datagram", to.to_string()));
+    sender->second->fail(ECONNREFUSED);
   });
 }
 
