@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/internal/prng.h"
+#include "runtime/prng.h"
 
 namespace weft::sim {
 
@@ -38,7 +38,7 @@ class PrngChoiceSource final : public ChoiceSource {
   uint64_t choose(ChoiceKind, uint64_t n) override { return n <= 1 ? 0 : rng_.below(n); }
 
  private:
-  internal::Xoshiro256 rng_;
+  Xoshiro256 rng_;
 };
 
 // Replays a list of choices. Past the end of the list, or where a recorded value does not fit

@@ -1,5 +1,7 @@
 #include "sim/node.h"
 
+#include "runtime/observer.h"
+
 namespace weft::sim {
 
 Node::Node(std::string name, std::vector<std::string> addresses, Startup startup)
@@ -21,6 +23,7 @@ TaskHandle<void> Node::start() {
 void Node::kill() {
   if (!alive_) return;
   alive_ = false;
+  if (LoopObserver* o = loop_.observer()) o->on_fault(FaultKind::kNodeKill, 0, name_);
   // The network first: peers see a reset, not the orderly close that destructors in the killed
   // frames would otherwise send; the node's own protocols are dropped without callbacks.
   loop_.network().crash_host(host_);

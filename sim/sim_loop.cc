@@ -282,7 +282,9 @@ bool SimLoop::buggify(const SourceLocation& site) {
   };
   if (inserted) it->second = drawn(config_.buggify_activation);
   if (!it->second) return false;
-  return drawn(config_.buggify_fire);
+  if (!drawn(config_.buggify_fire)) return false;
+  if (LoopObserver* o = observer()) o->on_fault(FaultKind::kBuggify, 0, key);
+  return true;
 }
 
 }  // namespace weft::sim

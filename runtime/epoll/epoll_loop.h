@@ -13,7 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "runtime/event_loop.h"
-#include "runtime/internal/prng.h"
+#include "runtime/prng.h"
 #include "runtime/io/internal/world_services.h"
 #include "runtime/world.h"
 
@@ -112,7 +112,7 @@ class EpollLoop final : public EventLoop {
     uint64_t next_u64() override { return rng_.next(); }
 
    private:
-    internal::Xoshiro256 rng_;
+    Xoshiro256 rng_;
   };
   void update(int fd, Watch& w);
   void untrack(Resource* r) noexcept;

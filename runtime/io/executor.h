@@ -18,6 +18,7 @@
 #include "runtime/event_loop.h"
 #include "runtime/future.h"
 #include "runtime/io/executor_service.h"
+#include "runtime/observer.h"
 
 namespace weft {
 namespace internal {
@@ -54,6 +55,7 @@ Future<executor_result_t<F, Args...>> run_in_executor(F&& fn, Args&&... args) {
   // The job's id is its future's: the task awaiting the result wakes with it.
   const uint64_t job = fut.resource_id();
   auto box = std::make_shared<internal::ExecutorBox<R>>();
+  if (LoopObserver* o = loop.observer()) o->on_executor_submitted(job);
   ex.submit(
       [box, fn = std::forward<F>(fn),
        args = std::make_tuple(std::forward<Args>(args)...)]() mutable {
@@ -70,7 +72,8 @@ Future<executor_result_t<F, Args...>> run_in_executor(F&& fn, Args&&... args) {
           box->error = std::current_exception();
         }
       },
-      [box, fut]() mutable {
+      [box, fut, job]() mutable {
+        if (LoopObserver* o = get_running_loop().observer()) o->on_executor_completed(job);
         if (fut.done()) return;  // cancelled while the job ran
         if (box->error) {
           fut.set_exception(box->error);

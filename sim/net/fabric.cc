@@ -240,6 +240,18 @@ void Fabric::partition(const std::vector<HostId>& a, const std::vector<HostId>& 
       if (both_ways) cuts_.insert({y, x});
     }
   }
+  report_fault(FaultKind::kPartition, 0,
+               absl::StrCat(host_names(a), both_ways ? " <-> " : " -> ", host_names(b)));
+}
+
+std::string Fabric::host_names(const std::vector<HostId>& ids) const {
+  std::vector<std::string> names;
+  for (HostId h : ids) names.push_back(h < hosts_.size() ? hosts_[h].name : absl::StrCat("#", h));
+  return absl::StrJoin(names, ",");
+}
+
+void Fabric::report_fault(FaultKind kind, uint64_t subject, std::string_view detail) {
+  if (LoopObserver* o = loop_.observer()) o->on_fault(kind, subject, detail);
 }
 
 void Fabric::heal(const std::vector<HostId>& a, const std::vector<HostId>& b) {
@@ -249,11 +261,13 @@ void Fabric::heal(const std::vector<HostId>& a, const std::vector<HostId>& b) {
       cuts_.erase({y, x});
     }
   }
+  report_fault(FaultKind::kHeal, 0, absl::StrCat(host_names(a), " <-> ", host_names(b)));
   tcp_resume_all();
 }
 
 void Fabric::heal_all() {
   cuts_.clear();
+  report_fault(FaultKind::kHeal, 0, "all");
   tcp_resume_all();
 }
 
@@ -266,6 +280,7 @@ bool Fabric::is_cut(HostId from, HostId to) const {
 void Fabric::clog(HostId h, int64_t duration_ns) {
   host(h);
   hosts_[h].clog_until_ns = std::max(hosts_[h].clog_until_ns, loop_.time_ns() + duration_ns);
+  report_fault(FaultKind::kClog, 0, absl::StrCat(hosts_[h].name, " for ", duration_ns, " ns"));
 }
 
 int64_t Fabric::clog_until(HostId a, HostId b) const {
@@ -294,6 +309,7 @@ void Fabric::crash_host(HostId h) {
   host(h);
   if (!hosts_[h].up) return;
   hosts_[h].up = false;
+  report_fault(FaultKind::kHostCrash, 0, hosts_[h].name);
   Graveyard graveyard;
   std::vector<std::shared_ptr<TcpConnection>> conns;
   for (auto& [id, c] : conns_) conns.push_back(c);
@@ -343,6 +359,7 @@ void Fabric::restart_host(HostId h) {
   host(h);
   if (hosts_[h].up) return;
   hosts_[h].up = true;
+  report_fault(FaultKind::kHostRestart, 0, hosts_[h].name);
   tcp_resume_all();
 }
 

@@ -26,6 +26,7 @@
 #include "runtime/io/transport.h"
 #include "runtime/observer.h"
 #include "sim/choice_source.h"
+#include "runtime/observer.h"
 #include "sim/net/network_config.h"
 
 namespace weft::sim {
@@ -328,6 +329,9 @@ class Fabric {
   void set_link(HostId a, HostId b, const LinkConfig& link);
   const LinkConfig& link(HostId a, HostId b) const;
   void partition(const std::vector<HostId>& a, const std::vector<HostId>& b, bool both_ways);
+  // Tells the loop's observers (on_fault); `host_names` spells a host set for its detail.
+  void report_fault(FaultKind kind, uint64_t subject, std::string_view detail);
+  std::string host_names(const std::vector<HostId>& ids) const;
   void heal(const std::vector<HostId>& a, const std::vector<HostId>& b);
   void heal_all();
   bool is_cut(HostId from, HostId to) const;

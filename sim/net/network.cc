@@ -49,6 +49,7 @@
 #include "runtime/future.h"
 #include "runtime/io/internal/stream_transport.h"
 #include "runtime/io/os_error.h"
+#include "runtime/observer.h"
 #include "sim/net/fabric.h"
 #include "sim/sim_loop.h"
 
@@ -92,6 +93,9 @@ void Network::clog(HostId host, int64_t duration_ns) { fabric_->clog(host, durat
 void Network::reset(const std::shared_ptr<BaseTransport>& transport) {
   auto* stream = dynamic_cast<io_internal::StreamTransport*>(transport.get());
   if (!stream || !dynamic_cast<const net_internal::TcpEnd*>(&stream->socket())) return;
+  if (LoopObserver* o = loop_.observer()) {
+    o->on_fault(FaultKind::kReset, stream->socket().id(), "reset by the test");
+  }
   stream->abort_with_reset();
 }
 

@@ -602,6 +602,8 @@ void Fabric::tcp_close_now(TcpEnd& e, bool rst) {
 
 void Fabric::tcp_reset_both(TcpConnection& c) {
   auto keep = c.shared_from_this();
+  report_fault(FaultKind::kReset, c.id,
+               absl::StrCat(hosts_[c.host[0]].name, " <-> ", hosts_[c.host[1]].name));
   for (int s = 0; s < 2; ++s) tcp_fail(c, s, ECONNRESET);
   tcp_maybe_erase(c);
 }

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/internal/prng.h"
+#include "runtime/prng.h"
 
 namespace weft::internal {
 namespace {

@@ -207,16 +207,16 @@ TEST(RandomTest, LoopRandomIsDeterministicPerSeed) {
 
 TEST(PrngTest, FixedAlgorithmGivesKnownValues) {
   // xoshiro256** seeded by splitmix64(0): these values pin the algorithm across machines.
-  internal::Xoshiro256 rng(0);
+  Xoshiro256 rng(0);
   std::vector<uint64_t> got;
   for (int i = 0; i < 3; ++i) got.push_back(rng.next());
-  internal::Xoshiro256 again(0);
+  Xoshiro256 again(0);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(again.next(), got[i]);
   EXPECT_EQ(got[0], 0x99ec5f36cb75f2b4ULL);
 }
 
 TEST(PrngTest, BelowIsUnbiasedAndInRange) {
-  internal::Xoshiro256 rng(42);
+  Xoshiro256 rng(42);
   std::vector<int> counts(6);
   for (int i = 0; i < 60'000; ++i) {
     uint64_t v = rng.below(6);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -31,11 +32,23 @@ struct RealWorld {
   }
 };
 
-struct SimWorld {
+// The simulated world under one schedule: `Strategy` at `Seed`. A run that passes its own
+// SimConfig runs exactly that config: a test that names a config names its schedule.
+template <sim::Strategy Strategy, uint64_t Seed>
+struct SimWorldAt {
   static constexpr bool kSimulated = true;
-  static std::unique_ptr<EventLoop> make_loop() { return std::make_unique<sim::SimLoop>(); }
+  static constexpr sim::Strategy kStrategy = Strategy;
+  static constexpr uint64_t kSeed = Seed;
+  static sim::SimConfig config() { return sim::SimConfig{.seed = Seed, .strategy = Strategy}; }
+  static std::unique_ptr<EventLoop> make_loop() {
+    return std::make_unique<sim::SimLoop>(config());
+  }
   template <class T>
-  static T run(Task<T> main, sim::SimConfig config = {}) {
+  static T run(Task<T> main) {
+    return run(std::move(main), config());
+  }
+  template <class T>
+  static T run(Task<T> main, sim::SimConfig config) {
     auto result = sim::run(std::move(main), config);
     if constexpr (std::is_void_v<T>) {
       result.value();
@@ -45,18 +58,38 @@ struct SimWorld {
   }
   template <class T>
   static T run(Task<T> main, WorldHooks hooks) {
-    return run(std::move(main), sim::SimConfig{.world = std::move(hooks)});
+    sim::SimConfig c = config();
+    c.world = std::move(hooks);
+    return run(std::move(main), std::move(c));
   }
 };
+
+// asyncio's own order: the ready queue in FIFO order, seed 0.
+using SimWorld = SimWorldAt<sim::Strategy::kFifo, 0>;
+// Other schedules of the same programs: the random strategy at a few seeds.
+using SimRandom1 = SimWorldAt<sim::Strategy::kRandom, 1>;
+using SimRandom2 = SimWorldAt<sim::Strategy::kRandom, 2>;
+using SimRandom3 = SimWorldAt<sim::Strategy::kRandom, 3>;
 
 struct WorldNames {
   template <class W>
   static std::string GetName(int) {
-    return W::kSimulated ? "Sim" : "Epoll";
+    if constexpr (!W::kSimulated) {
+      return "Epoll";
+    } else if constexpr (W::kStrategy == sim::Strategy::kFifo && W::kSeed == 0) {
+      return "Sim";
+    } else {
+      return (W::kStrategy == sim::Strategy::kRandom ? "SimRandom" : "SimFifo") +
+             std::to_string(W::kSeed);
+    }
   }
 };
 
-using Worlds = ::testing::Types<RealWorld, SimWorld>;
+// Every test over both worlds: the real loop once, the simulated one under fifo and under the
+// random strategy at three seeds (a test that passed only at seed 0 under fifo checked one
+// schedule). A test whose assertions hold only in asyncio's FIFO order uses FifoWorlds.
+using Worlds = ::testing::Types<RealWorld, SimWorld, SimRandom1, SimRandom2, SimRandom3>;
+using FifoWorlds = ::testing::Types<RealWorld, SimWorld>;
 
 }  // namespace weft::testing
 

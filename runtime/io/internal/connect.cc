@@ -53,10 +53,15 @@ Task<std::shared_ptr<Transport>> create_connection(NetworkService& net, Protocol
     if (same) std::rethrow_exception(errors[0]);
     throw OSError(EHOSTUNREACH, absl::StrCat("Multiple exceptions: ", absl::StrJoin(texts, ", ")));
   }
+  if (LoopObserver* o = loop.observer()) {
+    o->on_connection_opened(socket->id(), socket->local_address().to_string(),
+                            socket->peer_address().to_string());
+  }
   std::shared_ptr<Protocol> protocol;
   try {
     protocol = factory();
   } catch (...) {
+    if (LoopObserver* o = loop.observer()) o->on_connection_closed(socket->id(), ECONNABORTED);
     socket->close(/*reset=*/true);
     throw;
   }

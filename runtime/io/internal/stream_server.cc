@@ -104,12 +104,17 @@ void StreamServer::accept_ready(size_t index) {
       loop_.call_exception_handler({"socket.accept() failed", make_os_error(err, "accept"), {}});
       return;
     }
+    if (LoopObserver* o = loop_.observer()) {
+      o->on_connection_accepted(listeners_[index]->id(), socket->id(),
+                                socket->peer_address().to_string());
+    }
     std::shared_ptr<Protocol> protocol;
     try {
       protocol = factory_();
     } catch (...) {
       loop_.call_exception_handler(
           {"Error on transport creation for incoming connection", std::current_exception(), {}});
+      if (LoopObserver* o = loop_.observer()) o->on_connection_closed(socket->id(), ECONNABORTED);
       socket->close(/*reset=*/true);
       continue;
     }

@@ -137,6 +137,7 @@ void StreamTransport::on_readable() {
     on_eof();
     return;
   }
+  observe_bytes(IoDirection::kIn, data);
   EventLoop::GroupScope group(loop_, group_);
   try {
     protocol_->data_received(std::move(data));
@@ -193,6 +194,7 @@ void StreamTransport::write(std::string_view data) {
       }
       taken = 0;
     }
+    if (taken > 0) observe_bytes(IoDirection::kOut, data.substr(0, taken));
     data.remove_prefix(taken);
     if (data.empty()) return;
     socket_->want_write(true);
@@ -236,6 +238,7 @@ void StreamTransport::on_writable() {
       fatal_error(os_error(r.err), "Fatal write error on transport");
       return;
     }
+    if (r.bytes > 0) observe_bytes(IoDirection::kOut, std::string_view(buffer_).substr(offset_, r.bytes));
     consume(r.bytes);
   }
   maybe_resume_protocol();
@@ -305,8 +308,15 @@ void StreamTransport::abort_with_reset() {
   force_close(nullptr);
 }
 
+void StreamTransport::observe_bytes(IoDirection direction, std::string_view data) {
+  LoopObserver* o = loop_.observer();
+  if (!o) return;
+  if (kind_ == StreamSocket::Kind::kConnection) o->on_bytes(resource_, direction, data);
+}
+
 void StreamTransport::force_close(std::exception_ptr exc) {
   if (conn_lost_) return;
+  if (!exc) aborted_ = true;
   if (get_write_buffer_size() > 0) {
     buffer_.clear();
     offset_ = 0;
@@ -341,6 +351,20 @@ void StreamTransport::call_connection_lost(std::exception_ptr exc) {
   auto self = std::move(self_);  // destroyed last, after the cleanup and the protocol
   auto protocol = std::move(protocol_);
   protocol_ = nullptr;
+  if (LoopObserver* o = loop_.observer(); o && kind_ == StreamSocket::Kind::kConnection) {
+    // What ended it: the OSError's errno, ECONNABORTED for abort(), 0 for a clean close.
+    int error = aborted_ ? ECONNABORTED : 0;
+    if (exc) {
+      try {
+        std::rethrow_exception(exc);
+      } catch (const OSError& e) {
+        error = e.err() != 0 ? e.err() : EIO;
+      } catch (...) {
+        error = EIO;  // a protocol callback failed; the transport closed on it
+      }
+    }
+    o->on_connection_closed(resource_, error);
+  }
   struct Cleanup {
     StreamTransport* t;
     ~Cleanup() {

@@ -26,6 +26,7 @@
 #include "runtime/io/protocol.h"
 #include "runtime/io/stream_socket.h"
 #include "runtime/io/transport.h"
+#include "runtime/observer.h"
 
 namespace weft::io_internal {
 
@@ -78,6 +79,8 @@ class StreamTransport final : public Transport,
   void maybe_pause_protocol();
   void maybe_resume_protocol();
   void force_close(std::exception_ptr exc);
+  // Tells the loop's observers about bytes that crossed this connection (pipes: not yet).
+  void observe_bytes(IoDirection direction, std::string_view data);
   void fatal_error(std::exception_ptr exc, const char* message);
   void call_connection_lost(std::exception_ptr exc);
   std::exception_ptr os_error(int err) const;
@@ -101,6 +104,7 @@ class StreamTransport final : public Transport,
   int conn_lost_ = 0;
   bool live_ = true;  // the socket is open (false once closed, or abandoned by the loop)
   bool reset_on_close_ = false;
+  bool aborted_ = false;  // closed by abort(), not by an error or close()
   bool closing_ = false;
   bool eof_ = false;  // write_eof() called
   bool paused_ = false;

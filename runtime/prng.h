@@ -1,12 +1,15 @@
-// The fixed pseudo-random algorithm of weft (DESIGN.md §4): xoshiro256** seeded through
-// splitmix64, with our own bounded-integer code (Lemire's multiply-and-reject). Same seed, same
-// sequence, on every machine and compiler.
-#ifndef WEFT_RUNTIME_INTERNAL_PRNG_H_
-#define WEFT_RUNTIME_INTERNAL_PRNG_H_
+// weft::Xoshiro256: the fixed pseudo-random algorithm of weft (DESIGN.md §4): xoshiro256**
+// seeded through splitmix64, with our own bounded-integer code (Lemire's multiply-and-reject).
+// Same seed, same sequence, on every machine, compiler and standard library (unlike
+// std::*_distribution). The simulated loop draws its choices from it, the real loop its
+// weft::random(); a user's own SchedulingStrategy or test helper that needs seeded draws of its
+// own uses it too.
+#ifndef WEFT_RUNTIME_PRNG_H_
+#define WEFT_RUNTIME_PRNG_H_
 
 #include <cstdint>
 
-namespace weft::internal {
+namespace weft {
 
 inline uint64_t splitmix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -53,6 +56,6 @@ class Xoshiro256 {
   uint64_t s_[4];
 };
 
-}  // namespace weft::internal
+}  // namespace weft
 
-#endif  // WEFT_RUNTIME_INTERNAL_PRNG_H_
+#endif  // WEFT_RUNTIME_PRNG_H_
