@@ -26,7 +26,6 @@
 #include "runtime/io/transport.h"
 #include "runtime/observer.h"
 #include "sim/choice_source.h"
-#include "runtime/observer.h"
 #include "sim/net/network_config.h"
 
 namespace weft::sim {
@@ -419,8 +418,6 @@ class Fabric {
   void udp_arm(uint64_t flow_id);
   void udp_flow_due(uint64_t flow_id);
   void udp_arrive(Datagram d);
-  // Tells the loop's observers of a datagram dropped or duplicated by the model.
-  void datagram_fault(FaultKind kind, uint64_t endpoint, std::string_view detail);
   void random_faults(HostId src, HostId dst);
 
   SimLoop& loop_;

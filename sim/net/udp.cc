@@ -207,17 +207,17 @@ int Fabric::udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to)
     }
   }
   if (is_cut(src, dst_host)) {
-    datagram_fault(FaultKind::kDatagramLost, ep.id_, "cut");
+    report_fault(FaultKind::kDatagramLost, ep.id_, "cut");
     return 0;
   }
   const LinkConfig& l = link(src, dst_host);
   random_faults(src, dst_host);
   if (chance(ChoiceKind::kFault, l.udp_loss)) {
-    datagram_fault(FaultKind::kDatagramLost, ep.id_, "");
+    report_fault(FaultKind::kDatagramLost, ep.id_, "");
     return 0;
   }
   const int copies = chance(ChoiceKind::kFault, l.udp_duplicate) ? 2 : 1;
-  if (copies == 2) datagram_fault(FaultKind::kDatagramDuplicated, ep.id_, "");
+  if (copies == 2) report_fault(FaultKind::kDatagramDuplicated, ep.id_, "");
   for (int i = 0; i < copies; ++i) {
     const int64_t now = loop_.time_ns();
     int64_t start = std::max(now, clog_until(src, dst_host));
@@ -243,10 +243,6 @@ int Fabric::udp_send(UdpEndpoint& ep, std::string data, const SocketAddress& to)
     }
   }
   return 0;
-}
-
-void Fabric::datagram_fault(FaultKind kind, uint64_t endpoint, std::string_view detail) {
-  if (LoopObserver* o = loop_.observer()) o->on_fault(kind, endpoint, detail);
 }
 
 void Fabric::udp_arm(uint64_t flow_id) {
@@ -290,7 +286,7 @@ void Fabric::udp_flow_due(uint64_t flow_id) {
 
 void Fabric::udp_arrive(Datagram d) {
   if (is_cut(d.from_host, d.to_host)) {  // lost in a partition, or the host crashed
-    datagram_fault(FaultKind::kDatagramLost, d.from_id, "cut");
+    report_fault(FaultKind::kDatagramLost, d.from_id, "cut");
     return;
   }
   const int64_t now = loop_.time_ns();

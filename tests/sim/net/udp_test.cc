@@ -390,7 +390,8 @@ TEST(SimUdpTest, LossAndDuplicationAreReportedToObserversAsFaultsOfTheSender) {
   }
 }
 
-// A datagram sent across a cut is lost, and reported as a lost datagram of its sender ("cut").
+// A datagram sent across a cut is lost, and reported (after the partition itself) as a lost
+// datagram of its sender ("cut").
 TEST(SimUdpTest, DatagramLostToAPartitionIsReportedAsAFault) {
   auto main = []() -> Task<std::vector<std::string>> {
     UdpEvents events;
@@ -421,7 +422,7 @@ TEST(SimUdpTest, DatagramLostToAPartitionIsReportedAsAFault) {
     out.push_back("out " + std::to_string(events.out[id]));
     co_return out;
   };
-  expect_everywhere(main, std::vector<std::string>{"7 sender cut", "out 1"});
+  expect_everywhere(main, std::vector<std::string>{"0 0 a <-> b", "7 sender cut", "out 1"});
 }
 
 }  // namespace
