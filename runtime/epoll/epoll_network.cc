@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/epoll/fd_datagram_socket.h"
 #include "runtime/epoll/fd_socket.h"
 #include "runtime/epoll/sockaddr.h"
 #include "runtime/errors.h"
@@ -114,192 +114,6 @@ class FdListener final : public Listener, public EpollLoop::Resource {
   bool watching_ = false;
 };
 
-// asyncio's _SelectorDatagramTransport.
-class EpollDatagramTransport final : public DatagramTransport,
-                                     public EpollLoop::Resource,
-                                     public std::enable_shared_from_this<EpollDatagramTransport> {
- public:
-  EpollDatagramTransport(EpollLoop& loop, int fd, std::shared_ptr<DatagramProtocol> protocol,
-                         std::optional<SocketAddress> remote)
-      : Resource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)),
-        remote_(std::move(remote)) {
-    sock_ = epoll_internal::sock_of(fd_);
-  }
-  ~EpollDatagramTransport() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  void start(Future<void> waiter) {
-    auto self = shared_from_this();
-    loop_.call_soon_for(id(), [self] {
-      if (!self->protocol_) return;
-      self->connected_ = true;
-      self->protocol_->connection_made(self);
-    });
-    loop_.call_soon_for(id(), [self] {
-      if (self->closing_ || self->fd_ < 0) return;
-      self->reading_ = true;
-      self->loop_.add_reader(self->fd_, [self] { self->read_ready(); }, self->id());
-    });
-    waiter.core()->set_resource_id(id());
-    loop_.call_soon_for(id(), [waiter]() mutable {
-      if (!waiter.done()) waiter.set_result();
-    });
-  }
-
-  void close() override {
-    if (closing_) return;
-    closing_ = true;
-    stop_reading();
-    if (buffer_.empty()) {
-      ++conn_lost_;
-      loop_.call_soon_for(id(),
-                          [self = shared_from_this()] { self->call_connection_lost(nullptr); });
-    }
-  }
-  bool is_closing() const override { return closing_; }
-  ExtraInfo get_extra_info(std::string_view name) const override {
-    if (name == "sockname") return sock_;
-    if (name == "peername" && remote_) return *remote_;
-    if (name == "socket" && fd_ >= 0) return fd_;
-    return std::monostate{};
-  }
-  void abort() override { force_close(nullptr); }
-  size_t get_write_buffer_size() const override { return buffer_size_; }
-  uint64_t resource_id() const override { return id(); }
-
-  void sendto(std::string_view data, std::optional<SocketAddress> addr) override {
-    if (addr && remote_ && !(addr->host == remote_->host && addr->port == remote_->port)) {
-      throw ValueError(absl::StrCat("Invalid address: must be None or ", py_addr(*remote_)));
-    }
-    if (!addr && !remote_) throw ValueError("sendto: no address and the endpoint is not connected");
-    if (conn_lost_ || fd_ < 0) {
-      ++conn_lost_;
-      return;
-    }
-    if (buffer_.empty()) {
-      ssize_t n = send_one(data, remote_ ? std::nullopt : addr);
-      if (n >= 0) return;
-      const int err = errno;
-      if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
-        error(err, addr ? *addr : *remote_);
-        return;
-      }
-      loop_.add_writer(fd_, [self = shared_from_this()] { self->write_ready(); }, id());
-    }
-    buffer_.emplace_back(std::string(data), remote_ ? std::nullopt : addr);
-    buffer_size_ += data.size();
-  }
-
- private:
-  ssize_t send_one(std::string_view data, const std::optional<SocketAddress>& addr) {
-    if (!addr) return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    sockaddr_storage ss;
-    socklen_t len;
-    if (!epoll_internal::to_sockaddr(*addr, &ss, &len)) {
-      throw ValueError(absl::StrCat("sendto: not a numeric address: ", addr->host));
-    }
-    return ::sendto(fd_, data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ss),
-                    len);
-  }
-
-  // The loop closed: close the fd, drop the protocol uncalled.
-  void abandon() noexcept override {
-    auto self = weak_from_this().lock();
-    closing_ = true;
-    reading_ = false;
-    ++conn_lost_;
-    buffer_.clear();
-    buffer_size_ = 0;
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    auto protocol = std::move(protocol_);
-    protocol_ = nullptr;
-  }
-
-  void error(int err, const SocketAddress& peer) {
-    if (protocol_) protocol_->error_received(make_os_error(err, "datagram", peer.to_string()));
-  }
-
-  void read_ready() {
-    if (closing_ || fd_ < 0) return;
-    std::string data(65536, '\0');
-    sockaddr_storage ss{};
-    socklen_t len = sizeof(ss);
-    ssize_t n = ::recvfrom(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&ss), &len);
-    if (n < 0) {
-      const int err = errno;
-      if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return;
-      error(err, remote_ ? *remote_ : SocketAddress{});
-      return;
-    }
-    data.resize(static_cast<size_t>(n));
-    protocol_->datagram_received(std::move(data),
-                                 epoll_internal::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len));
-  }
-
-  void write_ready() {
-    while (!buffer_.empty() && fd_ >= 0) {
-      auto& [data, addr] = buffer_.front();
-      ssize_t n = send_one(data, addr);
-      if (n < 0) {
-        const int err = errno;
-        if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return;
-        error(err, addr ? *addr : remote_ ? *remote_ : SocketAddress{});
-      }
-      buffer_size_ -= data.size();
-      buffer_.pop_front();
-    }
-    loop_.remove_writer(fd_);
-    if (closing_ && !conn_lost_) {
-      ++conn_lost_;
-      call_connection_lost(nullptr);
-    }
-  }
-
-  void stop_reading() {
-    if (reading_) loop_.remove_reader(fd_);
-    reading_ = false;
-  }
-
-  void force_close(std::exception_ptr exc) {
-    if (conn_lost_) return;
-    if (!buffer_.empty()) {
-      buffer_.clear();
-      buffer_size_ = 0;
-      loop_.remove_writer(fd_);
-    }
-    closing_ = true;
-    stop_reading();
-    ++conn_lost_;
-    loop_.call_soon_for(id(),
-                        [self = shared_from_this(), exc] { self->call_connection_lost(exc); });
-  }
-
-  void call_connection_lost(std::exception_ptr exc) {
-    if (fd_ < 0) return;
-    auto protocol = std::move(protocol_);
-    protocol_ = nullptr;
-    stop_reading();
-    loop_.remove_writer(fd_);
-    ::close(fd_);
-    fd_ = -1;
-    if (connected_ && protocol) protocol->connection_lost(std::move(exc));
-  }
-
-  EpollLoop& loop_;
-  int fd_;
-  std::shared_ptr<DatagramProtocol> protocol_;
-  std::optional<SocketAddress> remote_;
-  SocketAddress sock_;
-  std::deque<std::pair<std::string, std::optional<SocketAddress>>> buffer_;
-  size_t buffer_size_ = 0;
-  int conn_lost_ = 0;
-  bool closing_ = false;
-  bool reading_ = false;
-  bool connected_ = false;
-};
-
 std::vector<AddrInfo> blocking_getaddrinfo(const std::string& host, int port, int family,
                                            int socktype, int flags) {
   addrinfo hints{};
@@ -329,8 +143,6 @@ std::vector<AddrInfo> blocking_getaddrinfo(const std::string& host, int port, in
   freeaddrinfo(res);
   return out;
 }
-
-std::pair<std::string, int> must(const std::optional<std::pair<std::string, int>>& a) { return *a; }
 
 }  // namespace
 
@@ -418,59 +230,33 @@ std::vector<std::shared_ptr<Listener>> EpollNetwork::listen(const std::vector<Ad
   return listeners;
 }
 
-Task<std::shared_ptr<DatagramTransport>> EpollNetwork::create_datagram_endpoint(
-    DatagramProtocolFactory factory, DatagramOptions options) {
-  std::optional<AddrInfo> local, remote;
-  int family = options.family;
-  if (options.local_addr) {
-    auto [host, port] = must(options.local_addr);
-    auto infos = co_await getaddrinfo(host, port, family, SOCK_DGRAM, AI_PASSIVE);
-    if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
-    local = infos[0];
-    family = local->family;
-  }
-  if (options.remote_addr) {
-    auto [host, port] = must(options.remote_addr);
-    auto infos = co_await getaddrinfo(host, port, family, SOCK_DGRAM, 0);
-    if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
-    remote = infos[0];
-    family = remote->family;
-  }
-  if (family == AF_UNSPEC) throw ValueError("unexpected address family");
-  FdGuard fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+std::shared_ptr<DatagramSocket> EpollNetwork::open_datagram(const DatagramSocketOptions& options) {
+  FdGuard fd(::socket(options.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) throw_os_error(errno, "socket");
   int one = 1;
   if (options.reuse_port) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   if (options.allow_broadcast) setsockopt(fd.get(), SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
   sockaddr_storage ss;
   socklen_t len;
-  if (local) {
-    epoll_internal::to_sockaddr(local->address, &ss, &len);
+  if (options.local) {
+    if (!epoll_internal::to_sockaddr(*options.local, &ss, &len)) {
+      throw ValueError(absl::StrCat("local_addr is not a numeric address: ", options.local->host));
+    }
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
       throw_os_error(errno, absl::StrCat("error while attempting to bind on address ",
-                                         py_addr(local->address)));
+                                         py_addr(*options.local)));
     }
   }
-  std::optional<SocketAddress> remote_addr;
-  if (remote) {
-    epoll_internal::to_sockaddr(remote->address, &ss, &len);
+  if (options.remote) {
+    if (!epoll_internal::to_sockaddr(*options.remote, &ss, &len)) {
+      throw ValueError(absl::StrCat("remote_addr is not a numeric address: ",
+                                    options.remote->host));
+    }
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) < 0) {
-      throw_os_error(errno, "connect", remote->address.to_string());
+      throw_os_error(errno, "connect", options.remote->to_string());
     }
-    remote_addr = remote->address;
   }
-  auto protocol = factory();
-  auto transport = std::make_shared<EpollDatagramTransport>(loop_, fd.release(), std::move(protocol),
-                                                            remote_addr);
-  Future<void> waiter(loop_);
-  transport->start(waiter);
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    transport->abort();
-    throw;
-  }
-  co_return transport;
+  return std::make_shared<FdDatagramSocket>(loop_, fd.release());
 }
 
 }  // namespace weft

@@ -1,7 +1,6 @@
 // EpollNetwork: the real world's NetworkService — non-blocking sockets on the EpollLoop: TCP
-// connections as FdSockets, listening sockets as FdListeners (asyncio's transport and server
-// above them live in runtime/io), UDP through an internal datagram transport, getaddrinfo on
-// the executor.
+// connections as FdSockets, listening sockets as FdListeners, UDP sockets as FdDatagramSockets
+// (asyncio's transports and server above them live in runtime/io), getaddrinfo on the executor.
 // Owned by the loop; user code reaches it through the free functions of runtime/io/network.h.
 #ifndef WEFT_RUNTIME_EPOLL_EPOLL_NETWORK_H_
 #define WEFT_RUNTIME_EPOLL_EPOLL_NETWORK_H_
@@ -25,8 +24,7 @@ class EpollNetwork final : public NetworkService {
                                               std::optional<SocketAddress> local) override;
   std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>& addresses,
                                                 const ServerOptions& options) override;
-  Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
-      DatagramProtocolFactory factory, DatagramOptions options) override;
+  std::shared_ptr<DatagramSocket> open_datagram(const DatagramSocketOptions& options) override;
 
  private:
   EpollLoop& loop_;

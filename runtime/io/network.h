@@ -67,8 +67,8 @@ create_datagram_endpoint(F factory, DatagramOptions options) {
     *made = factory();
     return std::shared_ptr<DatagramProtocol>(*made);
   };
-  Task<std::shared_ptr<DatagramTransport>> open =
-      internal::network().create_datagram_endpoint(std::move(wrapped), std::move(options));
+  Task<std::shared_ptr<DatagramTransport>> open = io_internal::create_datagram_endpoint(
+      internal::network(), std::move(wrapped), std::move(options));
   std::shared_ptr<DatagramTransport> transport = co_await std::move(open);
   std::shared_ptr<P> protocol = *made;
   co_return std::make_pair(std::move(transport), std::move(protocol));

@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/io/datagram_protocol.h"
-#include "runtime/io/datagram_transport.h"
+#include "runtime/io/datagram_socket.h"
 #include "runtime/io/listener.h"
 #include "runtime/io/protocol.h"
 #include "runtime/io/server.h"
@@ -55,11 +54,20 @@ struct DatagramOptions {
   bool allow_broadcast = false;
 };
 
-// The world's network below asyncio: resolution, connecting one address, listening, datagrams.
-// What asyncio defines above it — create_connection over several addresses with its error
-// aggregation, create_server, Server and serve_forever, the stream transport — is written once
-// in runtime/io and runs over either world's service (or a decorator of it, or a stand-in:
-// runtime/world.h).
+// What NetworkService::open_datagram binds and connects: addresses already resolved.
+struct DatagramSocketOptions {
+  int family = AF_UNSPEC;               // AF_INET / AF_INET6
+  std::optional<SocketAddress> local;   // bind here (port 0: an ephemeral one)
+  std::optional<SocketAddress> remote;  // connect here: the default destination, the only source
+  bool reuse_port = false;
+  bool allow_broadcast = false;
+};
+
+// The world's network below asyncio: resolution, connecting one address, listening, datagram
+// sockets. What asyncio defines above it — create_connection over several addresses with its
+// error aggregation, create_server, Server and serve_forever, the stream and datagram
+// transports, create_datagram_endpoint — is written once in runtime/io and runs over either
+// world's service (or a decorator of it, or a stand-in: runtime/world.h).
 class NetworkService {
  public:
   virtual ~NetworkService() = default;
@@ -76,10 +84,12 @@ class NetworkService {
   // (EADDRINUSE, EADDRNOTAVAIL, ...) naming the address when one fails; nothing stays bound then.
   virtual std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>& addresses,
                                                         const ServerOptions& options) = 0;
-  // asyncio's create_datagram_endpoint, still at asyncio's height in each world (its datagram
-  // socket below asyncio comes with the UDP step of the seam).
-  virtual Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
-      DatagramProtocolFactory factory, DatagramOptions options) = 0;
+  // Opens a UDP socket of `options.family`, bound to `options.local` when given and connected
+  // to `options.remote` when given (both never wait, as listen). OSError (EADDRINUSE,
+  // EADDRNOTAVAIL, ...) naming the address when one fails; nothing stays open then. asyncio's
+  // create_datagram_endpoint above it (resolution, the transport, the protocol) is written once
+  // in runtime/io.
+  virtual std::shared_ptr<DatagramSocket> open_datagram(const DatagramSocketOptions& options) = 0;
 };
 
 }  // namespace weft

@@ -16,8 +16,6 @@
 #ifndef WEFT_RUNTIME_IO_STREAM_SOCKET_H_
 #define WEFT_RUNTIME_IO_STREAM_SOCKET_H_
 
-#include <errno.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -26,19 +24,10 @@
 #include <vector>
 
 #include "runtime/io/base_transport.h"
+#include "runtime/io/io_result.h"
 #include "runtime/io/socket_address.h"
 
 namespace weft {
-
-// What one read or write did, as the system call would say: `bytes` moved, or `err` (an errno;
-// EAGAIN: nothing can move now, wait for the readiness callback). A read with neither is EOF.
-struct IoResult {
-  size_t bytes = 0;
-  int err = 0;
-
-  bool would_block() const { return err == EAGAIN; }
-  bool eof() const { return bytes == 0 && err == 0; }
-};
 
 class StreamSocket {
  public:

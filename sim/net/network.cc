@@ -11,7 +11,7 @@
 //             │                  end[0] ◄══ dir[1] ═══════════════════ end[1]            ─┘
 //             │   dir: in-flight segments (SYN, SYN-ACK, data, FIN, RST) in arrival order,
 //             │        one timer for the front, a window of in-flight + unread bytes
-//             └── UdpEndpoint: one timer per datagram
+//             └── UdpEndpoint: a flow per sender (one timer for its front), reordered ones alone
 //
 // What is modelled
 //  - Hosts with names and IPv4/IPv6 addresses; each host's own loopback; "localhost"; a task's
@@ -62,33 +62,41 @@ Network::~Network() = default;
 
 void Network::release_all() { fabric_->release_all(); }
 
-NetworkConfig& Network::config() { return fabric_->config; }
-void Network::set_link(HostId a, HostId b, const LinkConfig& link) { fabric_->set_link(a, b, link); }
+NetworkConfig& Network::config() { return fabric_->topology.config; }
+void Network::set_link(HostId a, HostId b, const LinkConfig& link) {
+  fabric_->topology.set_link(a, b, link);
+}
 
 HostId Network::add_host(std::string name, std::vector<std::string> addresses) {
-  return fabric_->add_host(std::move(name), std::move(addresses));
+  return fabric_->topology.add_host(std::move(name), std::move(addresses));
 }
-void Network::assign_group(uint16_t group, HostId host) { fabric_->assign_group(group, host); }
-HostId Network::current_host() const { return fabric_->current_host(); }
+void Network::assign_group(uint16_t group, HostId host) {
+  fabric_->topology.assign_group(group, host);
+}
+HostId Network::current_host() const { return fabric_->topology.current_host(); }
 std::optional<HostId> Network::find_host(std::string_view name_or_address) const {
-  return fabric_->find_host(name_or_address);
+  return fabric_->topology.find_host(name_or_address);
 }
-const std::string& Network::host_name(HostId host) const { return fabric_->host(host).name; }
+const std::string& Network::host_name(HostId host) const {
+  return fabric_->topology.host(host).name;
+}
 const std::vector<std::string>& Network::host_addresses(HostId host) const {
-  return fabric_->host(host).addresses;
+  return fabric_->topology.host(host).addresses;
 }
-size_t Network::host_count() const { return fabric_->host_count(); }
+size_t Network::host_count() const { return fabric_->topology.host_count(); }
 
 void Network::partition(const std::vector<HostId>& a, const std::vector<HostId>& b,
                         bool both_ways) {
-  fabric_->partition(a, b, both_ways);
+  fabric_->topology.partition(a, b, both_ways);
 }
 void Network::heal(const std::vector<HostId>& a, const std::vector<HostId>& b) {
-  fabric_->heal(a, b);
+  fabric_->topology.heal(a, b);
 }
-void Network::heal_all() { fabric_->heal_all(); }
-bool Network::is_cut(HostId from, HostId to) const { return fabric_->is_cut(from, to); }
-void Network::clog(HostId host, int64_t duration_ns) { fabric_->clog(host, duration_ns); }
+void Network::heal_all() { fabric_->topology.heal_all(); }
+bool Network::is_cut(HostId from, HostId to) const { return fabric_->topology.is_cut(from, to); }
+void Network::clog(HostId host, int64_t duration_ns) {
+  fabric_->topology.clog(host, duration_ns);
+}
 
 void Network::reset(const std::shared_ptr<BaseTransport>& transport) {
   auto* stream = dynamic_cast<io_internal::StreamTransport*>(transport.get());
@@ -99,7 +107,9 @@ void Network::reset(const std::shared_ptr<BaseTransport>& transport) {
   stream->abort_with_reset();
 }
 
-size_t Network::reset_connections(HostId a, HostId b) { return fabric_->reset_connections(a, b); }
+size_t Network::reset_connections(HostId a, HostId b) {
+  return fabric_->tcp.reset_connections(a, b);
+}
 
 TimerHandle Network::at(int64_t when_ns, absl::AnyInvocable<void()> fn) {
   return loop_.call_at_ns(when_ns, std::move(fn));
@@ -107,25 +117,25 @@ TimerHandle Network::at(int64_t when_ns, absl::AnyInvocable<void()> fn) {
 
 void Network::crash_host(HostId host) { fabric_->crash_host(host); }
 void Network::restart_host(HostId host) { fabric_->restart_host(host); }
-bool Network::is_up(HostId host) const { return fabric_->host(host).up; }
-size_t Network::open_connections() const { return fabric_->open_connections(); }
+bool Network::is_up(HostId host) const { return fabric_->topology.host(host).up; }
+size_t Network::open_connections() const { return fabric_->tcp.open_connections(); }
 
 Task<std::vector<AddrInfo>> Network::getaddrinfo(std::string host, int port, int family,
                                                  int socktype, int flags) {
-  co_return fabric_->resolve(host, port, family, socktype, flags);
+  co_return fabric_->topology.resolve(host, port, family, socktype, flags);
 }
 
 Task<std::shared_ptr<StreamSocket>> Network::connect(SocketAddress address,
                                                     std::optional<SocketAddress> local) {
-  const HostId src = fabric_->current_host_up();
+  const HostId src = fabric_->topology.current_host_up();
   // The handshake's outcome, or its error. A cancelled connect withdraws the SYN (or resets the
   // other side if it already answered).
-  std::shared_ptr<net_internal::TcpEnd> end = fabric_->tcp_open(src, address, local);
+  std::shared_ptr<net_internal::TcpEnd> end = fabric_->tcp.open(src, address, local);
   Future<void> done = end->connect_future();
   try {
     co_await done;
   } catch (const CancelledError&) {
-    fabric_->tcp_cancel_connect(end);
+    fabric_->tcp.cancel_connect(end);
     throw;
   }
   co_return end;
@@ -133,45 +143,14 @@ Task<std::shared_ptr<StreamSocket>> Network::connect(SocketAddress address,
 
 std::vector<std::shared_ptr<Listener>> Network::listen(const std::vector<AddrInfo>& addresses,
                                                        const ServerOptions& options) {
-  const HostId src = fabric_->current_host_up();
-  return fabric_->tcp_listen(src, addresses, options);
+  const HostId src = fabric_->topology.current_host_up();
+  return fabric_->tcp.listen(src, addresses, options);
 }
 
-Task<std::shared_ptr<DatagramTransport>> Network::create_datagram_endpoint(
-    DatagramProtocolFactory factory, DatagramOptions options) {
-  const HostId src = fabric_->current_host_up();
-  std::optional<SocketAddress> local, remote;
-  int family = options.family;
-  if (options.local_addr) {
-    auto infos = fabric_->resolve(options.local_addr->first, options.local_addr->second, family,
-                                  SOCK_DGRAM, AI_PASSIVE);
-    local = infos[0].address;
-    family = local->family;
-  }
-  if (options.remote_addr) {
-    auto infos = fabric_->resolve(options.remote_addr->first, options.remote_addr->second,
-                                  family, SOCK_DGRAM, 0);
-    remote = infos[0].address;
-    family = remote->family;
-  }
-  if (family == AF_UNSPEC) throw ValueError("unexpected address family");
-  auto ep = fabric_->udp_open(src, local, remote, family, options.reuse_port);
-  std::shared_ptr<DatagramProtocol> protocol;
-  try {
-    protocol = factory();
-  } catch (...) {
-    ep->abort();
-    throw;
-  }
-  Future<void> waiter(loop_);
-  fabric_->udp_attach(ep, std::move(protocol), waiter);
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    ep->abort();
-    throw;
-  }
-  co_return ep;
+std::shared_ptr<DatagramSocket> Network::open_datagram(const DatagramSocketOptions& options) {
+  const HostId src = fabric_->topology.current_host_up();
+  return fabric_->udp.open(src, options.local, options.remote, options.family,
+                           options.reuse_port);
 }
 
 }  // namespace weft::sim

@@ -115,8 +115,8 @@ class Network final : public NetworkService {
                                               std::optional<SocketAddress> local) override;
   std::vector<std::shared_ptr<Listener>> listen(const std::vector<AddrInfo>& addresses,
                                                 const ServerOptions& options) override;
-  Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
-      DatagramProtocolFactory factory, DatagramOptions options) override;
+  // From the current host (ENETDOWN while it is down).
+  std::shared_ptr<DatagramSocket> open_datagram(const DatagramSocketOptions& options) override;
 
  private:
   SimLoop& loop_;

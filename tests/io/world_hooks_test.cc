@@ -18,6 +18,7 @@
 #include "runtime/io/executor_service.h"
 #include "runtime/io/child_process.h"
 #include "runtime/io/internal/subprocess_transport.h"
+#include "runtime/io/network.h"
 #include "runtime/io/network_service.h"
 #include "runtime/io/process_service.h"
 #include "runtime/io/stream_socket.h"
@@ -55,10 +56,10 @@ class CountingNetwork final : public NetworkService {
     log_->push_back("listen " + addresses.at(0).address.host);
     return inner_->listen(addresses, options);
   }
-  Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(
-      DatagramProtocolFactory factory, DatagramOptions options) override {
-    log_->push_back("create_datagram_endpoint");
-    return inner_->create_datagram_endpoint(std::move(factory), std::move(options));
+  std::shared_ptr<DatagramSocket> open_datagram(const DatagramSocketOptions& options) override {
+    log_->push_back("open_datagram " + (options.local ? options.local->to_string() : "-") + " " +
+                    (options.remote ? options.remote->to_string() : "-"));
+    return inner_->open_datagram(options);
   }
 
  private:
@@ -150,6 +151,59 @@ TYPED_TEST(WorldHooksTest, DecoratorSeesEveryCrossingAndTheProgramRunsUnchanged)
               ElementsAre("submit", "shutdown"));
 }
 
+class Echo final : public DatagramProtocol {
+ public:
+  void connection_made(std::shared_ptr<DatagramTransport> t) override { transport = t; }
+  void datagram_received(std::string data, SocketAddress from) override {
+    if (echo) transport->sendto("echo " + data, from);
+    got.push_back(std::move(data));
+    if (!received.done()) received.set_result();
+  }
+  void connection_lost(std::exception_ptr) override {
+    transport = nullptr;
+    if (!lost.done()) lost.set_result();
+  }
+  bool echo = true;
+  std::shared_ptr<DatagramTransport> transport;
+  Log got;
+  Future<void> received;
+  Future<void> lost;
+};
+
+// Datagram endpoints cross the seam as resolution and one open_datagram each (bound, or
+// connected to the port the first one got); the program runs unchanged through the decorator.
+TYPED_TEST(WorldHooksTest, DecoratorSeesDatagramSocketsOpened) {
+  auto log = std::make_shared<Log>();
+  auto body = []() -> Task<Log> {
+    DatagramOptions server_options;
+    server_options.local_addr = std::make_pair(std::string("127.0.0.1"), 0);
+    auto open_server =
+        create_datagram_endpoint([] { return std::make_shared<Echo>(); }, server_options);
+    auto [server_t, server] = co_await std::move(open_server);
+    const int port = std::get<SocketAddress>(server_t->get_extra_info("sockname")).port;
+    DatagramOptions client_options;
+    client_options.remote_addr = std::make_pair(std::string("127.0.0.1"), port);
+    auto open_client =
+        create_datagram_endpoint([] { return std::make_shared<Echo>(); }, client_options);
+    auto [client_t, client] = co_await std::move(open_client);
+    client->echo = false;
+    client_t->sendto("hi");
+    co_await client->received;
+    Log out = {client->got.at(0), "port " + std::to_string(port)};
+    client_t->close();
+    server_t->close();
+    co_await client->lost;
+    co_await server->lost;
+    co_return out;
+  };
+  Log out = TypeParam::run(body(), counting_hooks(log));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], "echo hi");
+  const std::string port = out[1].substr(5);
+  EXPECT_THAT(*log, ElementsAre("getaddrinfo 127.0.0.1", "open_datagram 127.0.0.1:0 -",
+                                "getaddrinfo 127.0.0.1", "open_datagram - 127.0.0.1:" + port));
+}
+
 // A connection whose peer is a script, below asyncio: each write is answered with the next
 // line of the script (then EOF), as a replayer answers with recorded reads. Readiness is a loop
 // callback, as from a world; asyncio's transport and streams above it are weft's own.
@@ -239,8 +293,7 @@ class ScriptedNetwork final : public NetworkService {
                                                 const ServerOptions&) override {
     throw RuntimeError("scripted network: no servers");
   }
-  Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(DatagramProtocolFactory,
-                                                                    DatagramOptions) override {
+  std::shared_ptr<DatagramSocket> open_datagram(const DatagramSocketOptions&) override {
     throw RuntimeError("scripted network: no datagrams");
   }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "runtime/errors.h"
 #include "runtime/future.h"
+#include "runtime/io/internal/datagram_transport.h"
 #include "runtime/io/internal/stream_server.h"
 #include "runtime/io/internal/stream_transport.h"
 
@@ -88,6 +89,54 @@ Task<std::shared_ptr<Server>> create_server(NetworkService& net, ProtocolFactory
                                                options.backlog);
   if (options.start_serving) server->start_serving();
   co_return server;
+}
+
+Task<std::shared_ptr<DatagramTransport>> create_datagram_endpoint(NetworkService& net,
+                                                                  DatagramProtocolFactory factory,
+                                                                  DatagramOptions options) {
+  EventLoop& loop = get_running_loop();
+  DatagramSocketOptions open;
+  open.family = options.family;
+  open.reuse_port = options.reuse_port;
+  open.allow_broadcast = options.allow_broadcast;
+  if (options.local_addr) {
+    Task<std::vector<AddrInfo>> resolving =
+        net.getaddrinfo(options.local_addr->first, options.local_addr->second, open.family,
+                        SOCK_DGRAM, AI_PASSIVE);
+    std::vector<AddrInfo> infos = co_await std::move(resolving);
+    if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+    open.local = infos[0].address;
+    open.family = infos[0].address.family;
+  }
+  if (options.remote_addr) {
+    Task<std::vector<AddrInfo>> resolving =
+        net.getaddrinfo(options.remote_addr->first, options.remote_addr->second, open.family,
+                        SOCK_DGRAM, 0);
+    std::vector<AddrInfo> infos = co_await std::move(resolving);
+    if (infos.empty()) throw OSError(EINVAL, "getaddrinfo() returned empty list");
+    open.remote = infos[0].address;
+    open.family = infos[0].address.family;
+  }
+  if (open.family == AF_UNSPEC) throw ValueError("unexpected address family");
+  std::shared_ptr<DatagramSocket> socket = net.open_datagram(open);
+  std::shared_ptr<DatagramProtocol> protocol;
+  try {
+    protocol = factory();
+  } catch (...) {
+    socket->close();
+    throw;
+  }
+  auto transport =
+      std::make_shared<SocketDatagramTransport>(loop, std::move(socket), std::move(protocol));
+  Future<void> waiter(loop);
+  transport->start(waiter);
+  try {
+    co_await waiter;
+  } catch (const CancelledError&) {
+    transport->abort();
+    throw;
+  }
+  co_return transport;
 }
 
 }  // namespace weft::io_internal

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "runtime/io/network.h"
+#include "runtime/observer.h"
 #include "runtime/weft.h"
 #include "sim/run.h"
 #include "tests/sim/net/net_testing.h"
@@ -290,6 +292,137 @@ TEST(SimUdpTest, PartitionLosesDatagramsAndTheSameSeedGivesTheSameRun) {
     co_return right ? n : 0;
   };
   expect_everywhere(main, size_t{1});
+}
+
+// Counts what the loop reports of datagrams: each endpoint's datagrams in and out, and the
+// model's faults with their subjects.
+struct UdpEvents final : LoopObserver {
+  void on_datagram(uint64_t endpoint, IoDirection direction, std::string_view,
+                   std::string_view) override {
+    ++(direction == IoDirection::kIn ? in : out)[endpoint];
+  }
+  void on_fault(FaultKind kind, uint64_t subject, std::string_view detail) override {
+    faults.push_back({kind, subject, std::string(detail)});
+  }
+  struct Fault {
+    FaultKind kind;
+    uint64_t subject;
+    std::string detail;
+  };
+  std::map<uint64_t, int> in, out;
+  std::vector<Fault> faults;
+};
+
+// Host "a" sends 300 datagrams to host "b" over a lossy, duplicating link. Every loss and every
+// duplicate is reported as a fault of the sending endpoint, and what arrives is exactly what was
+// sent, minus the lost, plus the duplicates.
+Task<std::string> faults_reported(UdpEvents& events) {
+  Network& nw = net();
+  nw.config() = testing::exact_network();
+  const HostId a = nw.add_host("a", {"10.1.0.1"});
+  const HostId b = nw.add_host("b", {"10.1.0.2"});
+  LinkConfig link = link_with_latency(kMillisecond, 2 * kMillisecond);
+  link.udp_loss = 0.3;
+  link.udp_duplicate = 0.2;
+  link.udp_reorder = 0.1;
+  nw.set_link(a, b, link);
+  auto receiver = std::make_shared<std::shared_ptr<Endpoint>>();
+  auto open_b = [receiver]() -> Task<void> {
+    DatagramOptions opts;
+    opts.local_addr = std::make_pair(std::string("10.1.0.2"), 5000);
+    auto open = create_datagram_endpoint([] { return std::make_shared<Endpoint>(); }, opts);
+    auto [t, p] = co_await std::move(open);
+    *receiver = p;
+  };
+  auto b_ready = spawn_on(b, open_b());
+  co_await b_ready;
+  auto sender_id = std::make_shared<uint64_t>(0);
+  auto send_all = [sender_id]() -> Task<void> {
+    DatagramOptions opts;
+    opts.remote_addr = std::make_pair(std::string("10.1.0.2"), 5000);
+    auto open = create_datagram_endpoint([] { return std::make_shared<Endpoint>(); }, opts);
+    auto [t, p] = co_await std::move(open);
+    *sender_id = t->resource_id();
+    for (int i = 0; i < 300; ++i) t->sendto(std::to_string(i));
+    co_await sleep(1.0);
+    t->close();
+  };
+  auto sender = spawn_on(a, send_all());
+  co_await sender;
+  const uint64_t receiver_id = (*receiver)->transport->resource_id();
+  int lost = 0, duplicated = 0, other = 0;
+  for (const auto& f : events.faults) {
+    if (f.subject != *sender_id || !f.detail.empty()) {
+      ++other;
+    } else if (f.kind == FaultKind::kDatagramLost) {
+      ++lost;
+    } else if (f.kind == FaultKind::kDatagramDuplicated) {
+      ++duplicated;
+    } else {
+      ++other;
+    }
+  }
+  const int received = static_cast<int>((*receiver)->got.size());
+  (*receiver)->transport->close();
+  std::string problems;
+  if (lost < 50 || duplicated < 20) problems += " too few faults;";
+  if (other != 0) problems += " faults of another kind or subject;";
+  if (received != 300 - lost + duplicated) problems += " received != sent - lost + duplicated;";
+  if (events.out[*sender_id] != 300) problems += " sender's out events != 300;";
+  if (events.in[receiver_id] != received) problems += " receiver's in events != received;";
+  co_return problems.empty() ? "ok" : problems;
+}
+
+TEST(SimUdpTest, LossAndDuplicationAreReportedToObserversAsFaultsOfTheSender) {
+  for (uint64_t seed = 0; seed < 16; ++seed) {
+    for (Strategy strategy : {Strategy::kFifo, Strategy::kRandom}) {
+      UdpEvents events;
+      auto main = [&events]() -> Task<std::string> {
+        get_running_loop().add_observer(&events);
+        Task<std::string> body = faults_reported(events);
+        std::string result = co_await std::move(body);
+        get_running_loop().remove_observer(&events);
+        co_return result;
+      };
+      auto result = sim::run(main(), SimConfig{.seed = seed, .strategy = strategy});
+      EXPECT_EQ(result.value(), "ok") << "seed " << seed << " " << strategy_name(strategy);
+    }
+  }
+}
+
+// A datagram sent across a cut is lost, and reported (after the partition itself) as a lost
+// datagram of its sender ("cut").
+TEST(SimUdpTest, DatagramLostToAPartitionIsReportedAsAFault) {
+  auto main = []() -> Task<std::vector<std::string>> {
+    UdpEvents events;
+    get_running_loop().add_observer(&events);
+    Network& nw = net();
+    nw.config() = testing::exact_network();
+    const HostId a = nw.add_host("a");
+    const HostId b = nw.add_host("b");
+    nw.partition({a}, {b});
+    auto send = []() -> Task<uint64_t> {
+      DatagramOptions opts;
+      opts.remote_addr = std::make_pair(std::string("b"), 5000);
+      auto open = create_datagram_endpoint([] { return std::make_shared<Endpoint>(); }, opts);
+      auto [t, p] = co_await std::move(open);
+      t->sendto("lost");
+      co_await sleep(0.1);
+      t->close();
+      co_return t->resource_id();
+    };
+    auto sender = spawn_on(a, send());
+    const uint64_t id = co_await sender;
+    get_running_loop().remove_observer(&events);
+    std::vector<std::string> out;
+    for (const auto& f : events.faults) {
+      out.push_back(std::to_string(static_cast<int>(f.kind)) + " " +
+                    (f.subject == id ? "sender" : std::to_string(f.subject)) + " " + f.detail);
+    }
+    out.push_back("out " + std::to_string(events.out[id]));
+    co_return out;
+  };
+  expect_everywhere(main, std::vector<std::string>{"0 0 a <-> b", "7 sender cut", "out 1"});
 }
 
 }  // namespace
