@@ -238,6 +238,12 @@ class EventLoop {
   // Lines "task 'name' (id N) awaits <what>" for every pending task.
   std::string dump_tasks() const;
   size_t ready_count() const { return ready_.size(); }
+  // The ready queue's slots, for strategies (sim::ReadyView): how many (holes included),
+  // whether one is live, and a live slot's task id (0 for a callback) and resource.
+  size_t ready_slots() const { return ready_.slots(); }
+  bool ready_live(size_t slot) const { return ready_.live(slot); }
+  uint64_t ready_task_id(size_t slot) const;
+  uint64_t ready_resource(size_t slot) const { return ready_[slot].resource; }
 
  protected:
   virtual int64_t now_ns() const = 0;
@@ -247,12 +253,6 @@ class EventLoop {
   // fifo_ is false. The loop takes that entry out and leaves the others in their order; a slot
   // in the middle becomes a hole (internal::ReadyQueue).
   virtual size_t pick_ready() { return 0; }
-  // The ready queue's slots, for strategies: how many (holes included), whether one is live,
-  // and a live slot's task id (0 for a callback) and resource.
-  size_t ready_slots() const { return ready_.slots(); }
-  bool ready_live(size_t slot) const { return ready_.live(slot); }
-  uint64_t ready_task_id(size_t slot) const;
-  uint64_t ready_resource(size_t slot) const { return ready_[slot].resource; }
   // Called by close() before tasks are destroyed; worlds release their own resources here:
   // stop their threads, close every fd they handed out, drop protocols without calling them.
   virtual void on_close() {}

@@ -71,19 +71,6 @@ class SimLoop::Digest final : public LoopObserver {
   SimLoop* loop_;
 };
 
-class SimLoop::View final : public ReadyView {
- public:
-  explicit View(const SimLoop* loop) : loop_(loop) {}
-  size_t size() const override { return loop_->ready_slots(); }
-  size_t live_count() const override { return loop_->ready_count(); }
-  bool live(size_t i) const override { return loop_->ready_live(i); }
-  uint64_t task_id(size_t i) const override { return loop_->ready_task_id(i); }
-  uint64_t resource(size_t i) const override { return loop_->ready_resource(i); }
-
- private:
-  const SimLoop* loop_;
-};
-
 namespace {
 // Checked before anything is built: a bad configuration is the caller's error, not the run's.
 const SimConfig& checked(const SimConfig& config) {
@@ -142,7 +129,7 @@ SimLoop::SimLoop(SimConfig config, std::unique_ptr<ChoiceSource> source)
   services_.set_hooks(config_.world);
   XXH3_64bits_reset_withSeed(hash_, 0);
   fifo_ = !strategy_->reorders();
-  if (!fifo_) hooked_ = strategy_.get();
+  if (!fifo_ && strategy_->wants_events()) hooked_ = strategy_.get();
   set_world_observer(digest_observer_.get());
   hash_event(0, config_.seed, strategy_key(config_, *strategy_));
 }
@@ -259,14 +246,14 @@ size_t SimLoop::pick_ready() {
     SimLoop* loop_;
   } recorded(this);
   const size_t n = ready_slots();
-  const size_t i = strategy_->pick(View(this), recorded);
+  const size_t i = strategy_->pick(ReadyView(*this), recorded);
   if (i >= n || !ready_live(i)) [[unlikely]] {
     throw RuntimeError(absl::StrCat(
         "strategy '", std::string(strategy_->name()), "' picked ready slot ", i, " of ", n,
         i < n ? " (a hole)" : "", " at t=", absl::StrFormat("%.9f", time()), "s (seed ",
         config_.seed, "): the slot must be below ", n, " and live (ReadyView::live)"));
   }
-  strategy_->on_step(ready_task_id(i), ready_resource(i));
+  if (hooked_) hooked_->on_step(ready_task_id(i), ready_resource(i));
   return i;
 }
 

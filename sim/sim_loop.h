@@ -120,7 +120,6 @@ class SimLoop final : public EventLoop {
    private:
     SimLoop* loop_;
   };
-  class View;
   const std::shared_ptr<Network>& network_ptr();
   const std::shared_ptr<ProcessTable>& processes_ptr();
   const std::shared_ptr<SimExecutor>& executor_ptr();

@@ -17,6 +17,7 @@ class FifoStrategy final : public SchedulingStrategy {
 class RandomStrategy final : public SchedulingStrategy {
  public:
   std::string_view name() const override { return "random"; }
+  bool wants_events() const override { return false; }
   // Uniform among the live entries: a slot drawn uniformly, drawn again on a hole (holes are at
   // most half of the slots, so two draws on average at worst; each draw is a recorded choice).
   size_t pick(const ReadyView& ready, ChoiceSource& choices) override {

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "runtime/event_loop.h"
 #include "runtime/observer.h"
 #include "sim/choice_source.h"
 
@@ -28,15 +29,19 @@ const char* strategy_name(Strategy s);
 // hole until the queue compacts, so a strategy that scans skips the slots that are not live,
 // and one that draws a slot draws again on a hole (the loop keeps holes at most as many as the
 // live entries). Slots, not ranks: taking the i-th live entry in O(1) is what keeps a step cheap.
+// A thin, non-virtual window on the loop's queue: a step reads it several times.
 class ReadyView {
  public:
-  virtual ~ReadyView() = default;
-  virtual size_t size() const = 0;        // slots, holes included (>= 1 when pick() is asked)
-  virtual size_t live_count() const = 0;  // live entries (at least half of the slots)
-  virtual bool live(size_t i) const = 0;
+  explicit ReadyView(const EventLoop& loop) : loop_(&loop) {}
+  size_t size() const { return loop_->ready_slots(); }  // slots, holes included (>= 1)
+  size_t live_count() const { return loop_->ready_count(); }  // at least half of the slots
+  bool live(size_t i) const { return loop_->ready_live(i); }
   // For a live slot:
-  virtual uint64_t task_id(size_t i) const = 0;   // 0 for a plain callback
-  virtual uint64_t resource(size_t i) const = 0;  // what made it ready
+  uint64_t task_id(size_t i) const { return loop_->ready_task_id(i); }  // 0: a plain callback
+  uint64_t resource(size_t i) const { return loop_->ready_resource(i); }  // what made it ready
+
+ private:
+  const EventLoop* loop_;
 };
 
 // The contract between a SimLoop and its strategy:
@@ -64,6 +69,9 @@ class SchedulingStrategy {
   // Shown in the deadlock report and in run reports ("fifo", "random", "pct", ...).
   virtual std::string_view name() const = 0;
   virtual bool reorders() const { return true; }
+  // False: the strategy ignores the hooks below, and the loop does not call them (read once,
+  // when the loop is built; saves the per-step call for strategies like random).
+  virtual bool wants_events() const { return true; }
   virtual size_t pick(const ReadyView& ready, ChoiceSource& choices) = 0;
 
   virtual void on_task_created(uint64_t task_id, std::string_view name) {
