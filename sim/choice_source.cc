@@ -27,4 +27,12 @@ uint64_t ListChoiceSource::choose(ChoiceKind, uint64_t n) {
   return v;
 }
 
+uint64_t ListChoiceSource::choose_where(ChoiceKind kind, uint64_t n,
+                                        absl::FunctionRef<bool(uint64_t)> accept) {
+  const uint64_t v = choose(kind, n);
+  if (accept(v)) return v;
+  ++divergences_;
+  return 0;
+}
+
 }  // namespace weft::sim

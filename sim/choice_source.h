@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "runtime/prng.h"
 
 namespace weft::sim {
@@ -29,6 +30,17 @@ class ChoiceSource {
   virtual ~ChoiceSource() = default;
   // A value in [0, n); n >= 1. Called only when there is a real choice (n > 1 for schedules).
   virtual uint64_t choose(ChoiceKind kind, uint64_t n) = 0;
+  // A value in [0, n) that `accept` takes; `accept(0)` must hold. Only the value returned is the
+  // choice (recorded, hashed, replayed): a seeded source draws until one is accepted (rejection
+  // sampling: uniform among the accepted values), a replayed one returns its recorded value.
+  // The default draws through choose() and so records every draw.
+  virtual uint64_t choose_where(ChoiceKind kind, uint64_t n,
+                                absl::FunctionRef<bool(uint64_t)> accept) {
+    for (;;) {
+      const uint64_t v = choose(kind, n);
+      if (accept(v)) return v;
+    }
+  }
 };
 
 // Seeded exploration: xoshiro256** seeded by splitmix64(seed).
@@ -36,6 +48,14 @@ class PrngChoiceSource final : public ChoiceSource {
  public:
   explicit PrngChoiceSource(uint64_t seed) : rng_(seed) {}
   uint64_t choose(ChoiceKind, uint64_t n) override { return n <= 1 ? 0 : rng_.below(n); }
+  uint64_t choose_where(ChoiceKind, uint64_t n,
+                        absl::FunctionRef<bool(uint64_t)> accept) override {
+    if (n <= 1) return 0;
+    for (;;) {
+      const uint64_t v = rng_.below(n);
+      if (accept(v)) return v;
+    }
+  }
 
  private:
   Xoshiro256 rng_;
@@ -47,6 +67,9 @@ class ListChoiceSource final : public ChoiceSource {
  public:
   explicit ListChoiceSource(std::vector<uint64_t> choices) : choices_(std::move(choices)) {}
   uint64_t choose(ChoiceKind kind, uint64_t n) override;
+  // The recorded value; 0 (and a divergence) when it is not accepted.
+  uint64_t choose_where(ChoiceKind kind, uint64_t n,
+                        absl::FunctionRef<bool(uint64_t)> accept) override;
   size_t consumed() const { return next_; }
   size_t divergences() const { return divergences_; }
 

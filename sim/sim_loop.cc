@@ -229,6 +229,16 @@ uint64_t SimLoop::choose(ChoiceKind kind, uint64_t n) {
   return v;
 }
 
+uint64_t SimLoop::choose_where(ChoiceKind kind, uint64_t n,
+                              absl::FunctionRef<bool(uint64_t)> accept) {
+  if (n <= 1) return 0;
+  uint64_t v = source_->choose_where(kind, n, accept);
+  if (v >= n || !accept(v)) v = 0;
+  choices_.push_back(Choice{kind, n, v});
+  hash_event(kChoice, (static_cast<uint64_t>(kind) << 56) ^ n, v);
+  return v;
+}
+
 uint64_t SimLoop::ChoiceRandom::next_u64() {
   const uint64_t hi = loop_->choose(ChoiceKind::kRandom, uint64_t{1} << 32);
   const uint64_t lo = loop_->choose(ChoiceKind::kRandom, uint64_t{1} << 32);
@@ -241,6 +251,10 @@ size_t SimLoop::pick_ready() {
    public:
     explicit Recorded(SimLoop* loop) : loop_(loop) {}
     uint64_t choose(ChoiceKind kind, uint64_t n) override { return loop_->choose(kind, n); }
+    uint64_t choose_where(ChoiceKind kind, uint64_t n,
+                          absl::FunctionRef<bool(uint64_t)> accept) override {
+      return loop_->choose_where(kind, n, accept);
+    }
 
    private:
     SimLoop* loop_;

@@ -68,6 +68,8 @@ class SimLoop final : public EventLoop {
 
   // Draws a choice in [0, n) and records it in the digest and the choice list.
   uint64_t choose(ChoiceKind kind, uint64_t n);
+  // choose() for a value `accept` takes (ChoiceSource::choose_where): one recorded choice.
+  uint64_t choose_where(ChoiceKind kind, uint64_t n, absl::FunctionRef<bool(uint64_t)> accept);
 
   // XXH3-64 of the event stream so far.
   uint64_t digest() const;

@@ -19,14 +19,12 @@ class RandomStrategy final : public SchedulingStrategy {
   std::string_view name() const override { return "random"; }
   bool wants_events() const override { return false; }
   // Uniform among the live entries: a slot drawn uniformly, drawn again on a hole (holes are at
-  // most half of the slots, so two draws on average at worst; each draw is a recorded choice).
+  // most half of the slots, so two draws on average at worst); only the live slot drawn is the
+  // recorded choice.
   size_t pick(const ReadyView& ready, ChoiceSource& choices) override {
-    const size_t n = ready.size();
     if (ready.live_count() <= 1) return 0;  // the only live entry is slot 0
-    for (;;) {
-      const auto i = static_cast<size_t>(choices.choose(ChoiceKind::kSchedule, n));
-      if (ready.live(i)) return i;
-    }
+    return static_cast<size_t>(choices.choose_where(
+        ChoiceKind::kSchedule, ready.size(), [&ready](uint64_t i) { return ready.live(i); }));
   }
 };
 
