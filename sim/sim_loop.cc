@@ -245,6 +245,13 @@ uint64_t SimLoop::ChoiceRandom::next_u64() {
   return (hi << 32) | lo;
 }
 
+void SimLoop::bad_pick(size_t i, size_t n) const {
+  throw RuntimeError(absl::StrCat(
+      "strategy '", std::string(strategy_->name()), "' picked ready slot ", i, " of ", n,
+      i < n ? " (a hole)" : "", " at t=", absl::StrFormat("%.9f", time()), "s (seed ",
+      config_.seed, "): the slot must be below ", n, " and live (ReadyView::live)"));
+}
+
 size_t SimLoop::pick_ready() {
   // Draw through choose() so the decision is recorded and hashed like every other choice.
   class Recorded final : public ChoiceSource {
@@ -261,12 +268,7 @@ size_t SimLoop::pick_ready() {
   } recorded(this);
   const size_t n = ready_slots();
   const size_t i = strategy_->pick(ReadyView(*this), recorded);
-  if (i >= n || !ready_live(i)) [[unlikely]] {
-    throw RuntimeError(absl::StrCat(
-        "strategy '", std::string(strategy_->name()), "' picked ready slot ", i, " of ", n,
-        i < n ? " (a hole)" : "", " at t=", absl::StrFormat("%.9f", time()), "s (seed ",
-        config_.seed, "): the slot must be below ", n, " and live (ReadyView::live)"));
-  }
+  if (i >= n || !ready_live(i)) [[unlikely]] bad_pick(i, n);
   if (hooked_) hooked_->on_step(ready_task_id(i), ready_resource(i));
   return i;
 }

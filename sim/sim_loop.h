@@ -140,6 +140,7 @@ class SimLoop final : public EventLoop {
   std::shared_ptr<Clock> clock_;
   class VirtualClock;
   int64_t read_hooked_clock() const;
+  [[noreturn, gnu::cold, gnu::noinline]] void bad_pick(size_t i, size_t n) const;
   uint64_t steps_ = 0;
   std::vector<Choice> choices_;
   ChoiceRandom random_{this};

@@ -5,17 +5,17 @@
 namespace weft::internal {
 
 ReadyEntry ReadyQueue::take(size_t slot) {
-  ReadyEntry e = q_[slot];
+  ReadyEntry e = at(slot);
   if (slot == 0) {
     pop_front();
     return e;
   }
-  q_[slot].runnable = nullptr;
+  at(slot).runnable = nullptr;
   ++holes_;
-  if (slot + 1 == q_.size()) {
+  if (slot + 1 == size_) {
     // The last slot: no hole needed.
-    while (q_.back().runnable == nullptr) {
-      q_.pop_back();
+    while (at(size_ - 1).runnable == nullptr) {
+      --size_;
       --holes_;
     }
   }
@@ -23,20 +23,35 @@ ReadyEntry ReadyQueue::take(size_t slot) {
   return e;
 }
 
+void ReadyQueue::grow() {
+  const size_t capacity = buf_.empty() ? 64 : buf_.size() * 2;
+  std::vector<ReadyEntry> bigger(capacity);
+  for (size_t i = 0; i < size_; ++i) bigger[i] = at(i);
+  buf_ = std::move(bigger);
+  mask_ = capacity - 1;
+  head_ = 0;
+}
+
 void ReadyQueue::skip_holes() {
-  while (!q_.empty() && q_.front().runnable == nullptr) {
-    q_.pop_front();
+  while (size_ != 0 && buf_[head_].runnable == nullptr) {
+    head_ = (head_ + 1) & mask_;
+    --size_;
     --holes_;
   }
   compact_if_sparse();
 }
 
 void ReadyQueue::compact_if_sparse() {
-  if (holes_ <= q_.size() - holes_) return;
-  // Holes outnumber the entries: drop them (O(n), amortised O(1) per take or pop).
-  q_.erase(std::remove_if(q_.begin(), q_.end(),
-                          [](const ReadyEntry& x) { return x.runnable == nullptr; }),
-           q_.end());
+  if (holes_ <= size_ - holes_) return;
+  // Holes outnumber the entries: drop them, in order (O(n), amortised O(1) per take or pop).
+  size_t kept = 0;
+  for (size_t i = 0; i < size_; ++i) {
+    if (at(i).runnable != nullptr) {
+      if (kept != i) at(kept) = at(i);
+      ++kept;
+    }
+  }
+  size_ = kept;
   holes_ = 0;
 }
 
