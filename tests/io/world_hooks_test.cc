@@ -17,6 +17,7 @@
 #include "runtime/io/executor.h"
 #include "runtime/io/executor_service.h"
 #include "runtime/io/child_process.h"
+#include "runtime/io/internal/stream_transport.h"
 #include "runtime/io/internal/subprocess_transport.h"
 #include "runtime/io/network_service.h"
 #include "runtime/io/process_service.h"
@@ -670,6 +671,111 @@ TEST(WorldHooksOrderTest, ProtocolOrderOverAScriptedChildUnderEverySchedule) {
       EXPECT_LT(data - middle.begin(), pipe_lost - middle.begin()) << where;
       EXPECT_THAT(middle, ::testing::UnorderedElementsAre("data 1 PONG\n", "pipe lost 1",
                                                           "exited"))
+          << where;
+    }
+  }
+}
+
+// A child's stdin as a world might hand it over when the child is already gone: every write
+// fails with EPIPE. Logs its close.
+class GonePipe final : public StreamSocket {
+ public:
+  GonePipe(uint64_t id, std::shared_ptr<Log> log) : id_(id), log_(std::move(log)) {}
+  Kind kind() const override { return Kind::kWritePipe; }
+  uint64_t id() const override { return id_; }
+  void set_events(Events*) override {}
+  void want_read(bool) override {}
+  void want_write(bool) override {}
+  IoResult read(std::string&) override { return {.err = EAGAIN}; }
+  IoResult write(std::string_view) override { return {.err = EPIPE}; }
+  void shutdown_write() override {}
+  void close(bool) override { log_->push_back("socket closed"); }
+  SocketAddress local_address() const override { return {}; }
+  SocketAddress peer_address() const override { return {}; }
+  ExtraInfo extra_info(std::string_view) const override { return std::monostate{}; }
+
+ private:
+  uint64_t id_;
+  std::shared_ptr<Log> log_;
+};
+
+class LossRecorder final : public Protocol {
+ public:
+  explicit LossRecorder(std::shared_ptr<Log> log) : log_(std::move(log)) {}
+  void connection_made(std::shared_ptr<Transport>) override { log_->push_back("made"); }
+  void connection_lost(std::exception_ptr exc) override {
+    std::string what = "null";
+    if (exc) {
+      try {
+        std::rethrow_exception(exc);
+      } catch (const BrokenPipeError&) {
+        what = "BrokenPipeError";
+      } catch (...) {
+        what = "other";
+      }
+    }
+    log_->push_back("lost " + what);
+    lost.set_result();
+  }
+  Future<void> lost;
+
+ private:
+  std::shared_ptr<Log> log_;
+};
+
+// A pipe transport lost before its connection_made entry has run: a write that fails at once
+// (`fail_write`), or close(). asyncio queued connection_made first, so the protocol hears it, then
+// connection_lost; the socket is closed last. Returns the log, or ends with "timeout" when
+// connection_lost never came.
+Task<Log> lose_a_pipe_before_connection_made(bool fail_write) {
+  EventLoop& loop = get_running_loop();
+  auto log = std::make_shared<Log>();
+  auto socket = std::make_shared<GonePipe>(loop.next_resource_id(), log);
+  auto protocol = std::make_shared<LossRecorder>(log);
+  auto transport = std::make_shared<io_internal::StreamTransport>(loop, socket, protocol);
+  transport->start();
+  if (fail_write) {
+    transport->write("PING\n");
+  } else {
+    transport->close();
+  }
+  log->push_back(transport->is_closing() ? "closing" : "open");
+  Task<void> bounded = wait_for(protocol->lost, 60.0);
+  try {
+    co_await std::move(bounded);
+  } catch (const TimeoutError&) {
+    log->push_back("timeout");
+  }
+  co_return *log;
+}
+
+template <class W>
+class PipeLostBeforeMadeTest : public ::testing::Test {};
+TYPED_TEST_SUITE(PipeLostBeforeMadeTest, testing::Worlds, testing::WorldNames);
+
+TYPED_TEST(PipeLostBeforeMadeTest, AFailedWriteReachesTheProtocolAfterConnectionMade) {
+  EXPECT_THAT(TypeParam::run(lose_a_pipe_before_connection_made(true)),
+              ElementsAre("closing", "made", "lost BrokenPipeError", "socket closed"));
+}
+
+TYPED_TEST(PipeLostBeforeMadeTest, CloseReachesTheProtocolAfterConnectionMade) {
+  EXPECT_THAT(TypeParam::run(lose_a_pipe_before_connection_made(false)),
+              ElementsAre("closing", "made", "lost null", "socket closed"));
+}
+
+// The same under many schedules: the random strategy runs the loss's entry before the
+// connection_made entry about half the time (that schedule used to drop both callbacks).
+TEST(PipeLostBeforeMadeSeedsTest, MadeThenLostUnderEverySchedule) {
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    for (bool fail_write : {true, false}) {
+      const std::string where = "seed " + std::to_string(seed) +
+                                (fail_write ? " failed write" : " close");
+      sim::SimConfig config{.seed = seed, .strategy = sim::Strategy::kRandom};
+      auto result = sim::run(lose_a_pipe_before_connection_made(fail_write), config);
+      ASSERT_TRUE(result.ok()) << where;
+      EXPECT_THAT(result.value(),
+                  ElementsAre("closing", "made", fail_write ? "lost BrokenPipeError" : "lost null",
+                              "socket closed"))
           << where;
     }
   }

@@ -499,5 +499,83 @@ TYPED_TEST(SubprocessWorldsFifoTest, CancelledSpawnKillsTheChildAndItIsStillReap
             (std::vector<std::string>{"cancelled", "1", std::to_string(-SIGKILL)}));
 }
 
+// A spawn with three pipes cancelled after one step of the spawner: the cancel's close() can
+// run before the pipes' connection_made entries. asyncio queued those first, so each pipe is
+// still made, then lost; the transport connects, delivers the exit and every pipe's loss, and
+// finishes (connection_lost). Returns the outcome, the protocol's events (made first, lost
+// last, the rest sorted), the exit codes and the children left running.
+Task<std::vector<std::string>> cancel_a_piped_spawn_after_one_step() {
+  sim::define_basic_programs(sim::current_loop().processes());
+  ExitWatch watch;
+  EventLoop& loop = get_running_loop();
+  loop.add_observer(&watch);
+  auto made = std::make_shared<std::shared_ptr<Recorder>>();
+  auto factory = [made] {
+    *made = std::make_shared<Recorder>();
+    return *made;
+  };
+  Argv argv = {"sleep", "1000"};
+  auto spawn = create_task(subprocess_exec(factory, argv, pipes(PIPE, PIPE, PIPE)));
+  co_await sleep(0);
+  spawn.cancel();
+  std::vector<std::string> got;
+  try {
+    auto spawned = co_await spawn;
+    got.push_back("spawned");
+    spawned.first->close();
+  } catch (const CancelledError&) {
+    got.push_back("cancelled");
+  }
+  if (std::shared_ptr<Recorder> protocol = *made) {
+    Task<void> bounded = wait_for(protocol->lost, 60.0);
+    try {
+      co_await std::move(bounded);
+    } catch (const TimeoutError&) {
+      got.push_back("timeout");
+    }
+    std::vector<std::string> events = protocol->events;
+    if (events.size() > 2) std::sort(events.begin() + 1, events.end() - 1);
+    got.insert(got.end(), events.begin(), events.end());
+  }
+  for (int i = 0; i < 1000 && watch.returncodes.size() < static_cast<size_t>(watch.spawned); ++i) {
+    co_await sleep(0.01);
+  }
+  loop.remove_observer(&watch);
+  for (int rc : watch.returncodes) got.push_back(std::to_string(rc));
+  got.push_back("live " + std::to_string(sim::current_loop().processes().live()));
+  co_return got;
+}
+
+TEST(SubprocessCancelSeedsTest, CancelledSpawnWithPipesStillFinishesTheTransport) {
+  const std::vector<std::string> finished = {"made", "exited", "pipe_lost:0", "pipe_lost:1",
+                                             "pipe_lost:2", "lost", std::to_string(-SIGKILL),
+                                             "live 0"};
+  std::map<std::string, int> outcomes;
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    for (auto strategy : {sim::Strategy::kFifo, sim::Strategy::kRandom}) {
+      const std::string where =
+          "seed " + std::to_string(seed) + " " + sim::strategy_name(strategy);
+      auto result = sim::run(cancel_a_piped_spawn_after_one_step(),
+                             sim::SimConfig{.seed = seed, .strategy = strategy});
+      ASSERT_TRUE(result.ok()) << where;
+      std::vector<std::string> got = result.value();
+      ASSERT_FALSE(got.empty()) << where;
+      const std::string outcome = got.front();
+      got.erase(got.begin());
+      if (got == std::vector<std::string>{"live 0"}) {
+        // Cancelled before the spawner's first step: no factory call, no child.
+        EXPECT_EQ(outcome, "cancelled") << where;
+        ++outcomes["nothing spawned"];
+        continue;
+      }
+      EXPECT_EQ(got, finished) << where << " (" << outcome << ")";
+      ++outcomes[outcome];
+      if (strategy == sim::Strategy::kFifo) EXPECT_EQ(outcome, "cancelled") << where;
+    }
+  }
+  EXPECT_GT(outcomes["cancelled"], 0);
+  EXPECT_GT(outcomes["nothing spawned"], 0);
+}
+
 }  // namespace
 }  // namespace weft
