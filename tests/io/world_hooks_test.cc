@@ -627,7 +627,9 @@ TEST(WorldHooksOrderTest, CommunicateOverAScriptedChildUnderEverySchedule) {
   for (uint64_t seed = 0; seed < 300; ++seed) {
     const std::string where = "seed " + std::to_string(seed);
     auto written = std::make_shared<Log>();
-    sim::SimConfig config{.seed = seed, .strategy = sim::Strategy::kRandom};
+    sim::SimConfig config;
+    config.seed = seed;
+    config.strategy = sim::Strategy::kRandom;
     config.world.processes = [written](std::shared_ptr<ProcessService>)
         -> std::shared_ptr<ProcessService> {
       return std::make_shared<ScriptedProcesses>(written);
@@ -820,7 +822,9 @@ TEST(PipeLostBeforeMadeSeedsTest, MadeThenLostUnderEverySchedule) {
     for (bool fail_write : {true, false}) {
       const std::string where = "seed " + std::to_string(seed) +
                                 (fail_write ? " failed write" : " close");
-      sim::SimConfig config{.seed = seed, .strategy = sim::Strategy::kRandom};
+      sim::SimConfig config;
+      config.seed = seed;
+      config.strategy = sim::Strategy::kRandom;
       auto result = sim::run(lose_a_pipe_before_connection_made(fail_write), config);
       ASSERT_TRUE(result.ok()) << where;
       EXPECT_THAT(result.value(),
