@@ -568,8 +568,11 @@ class ScriptedProcesses final : public ProcessService {
 
 // `written`: the scripted child's log. communicate() returns as soon as the child has exited and
 // its output is read (wait() returns at once once the exit is known, as asyncio's); the stdin
-// pipe's close may still be a ready entry then. Waits for it (10 ms steps, 10 s margin), so the
-// log is whole.
+// pipe's close and then the transport's connection_lost may still be ready entries then (under
+// the random strategy; asyncio's order runs them first). Sleeps 10 ms at least once, until stdin
+// is closed (10 s margin): a simulated timer fires only once nothing else is runnable, so both
+// have run and the log is whole. The stand-in, unlike a world, is never told that the loop
+// closes (no on_abandoned), so a transport left unfinished would also leak.
 Task<Log> ping_through_a_child(std::shared_ptr<Log> written) {
   SubprocessOptions options;
   options.stdin_mode = PIPE;
@@ -579,7 +582,9 @@ Task<Log> ping_through_a_child(std::shared_ptr<Log> written) {
   auto proc = co_await std::move(spawn);
   std::string input = "PING\n";
   auto [out, err] = co_await proc->communicate(input);
-  for (int i = 0; i < 1000 && written->back() != "stdin closed"; ++i) co_await sleep(0.01);
+  for (int i = 0; i == 0 || (i < 1000 && written->back() != "stdin closed"); ++i) {
+    co_await sleep(0.01);
+  }
   co_return Log{std::to_string(proc->pid()), out, err,
                 std::to_string(proc->returncode().value_or(-1))};
 }
