@@ -60,7 +60,9 @@ void StreamTransport::start(std::optional<Future<void>> waiter) {
   // connection, or a waiter woken before connection_made, is not a schedule asyncio allows).
   // The connecting task wakes with the stream's id.
   if (waiter) waiter->core()->set_resource_id(resource_);
+  made_pending_ = true;
   loop_.call_soon_for(resource_, [self, waiter = std::move(waiter)]() mutable {
+    self->made_pending_ = false;
     if (self->protocol_) {
       self->protocol_connected_ = true;
       try {
@@ -72,9 +74,14 @@ void StreamTransport::start(std::optional<Future<void>> waiter) {
         self->loop_.call_exception_handler(
             {"Exception in callback protocol.connection_made()", std::current_exception(), {}});
       }
-      self->start_reading();
+      self->start_reading();  // nothing to do once closing (a loss below is pending)
     }
     if (waiter && !waiter->done()) waiter->set_result();
+    if (self->lost_before_made_) {
+      std::exception_ptr exc = std::move(*self->lost_before_made_);
+      self->lost_before_made_.reset();
+      self->call_connection_lost(std::move(exc));
+    }
   });
 }
 
@@ -348,6 +355,14 @@ void StreamTransport::fatal_error(std::exception_ptr exc, const char* message) {
 
 void StreamTransport::call_connection_lost(std::exception_ptr exc) {
   if (!live_) return;
+  if (made_pending_ && protocol_) {
+    // Lost (closed, aborted, a failed write) before connection_made ran: asyncio queued
+    // connection_made first, so the protocol hears it first. The start entry runs this loss
+    // right after it; skipping it would leave the protocol (a subprocess transport's pipe)
+    // waiting for a connection_lost that never comes.
+    lost_before_made_ = std::move(exc);
+    return;
+  }
   auto self = std::move(self_);  // destroyed last, after the cleanup and the protocol
   auto protocol = std::move(protocol_);
   protocol_ = nullptr;

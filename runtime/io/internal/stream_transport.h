@@ -42,7 +42,9 @@ class StreamTransport final : public Transport,
   ~StreamTransport() override;
 
   // Schedules connection_made, then starts reading, then completes `waiter` (if any) — each on
-  // the loop, in that order, as asyncio's transport constructors.
+  // the loop, in that order, as asyncio's transport constructors. A connection lost before that
+  // entry ran (close, abort, a failed write) reaches the protocol right after connection_made,
+  // under any schedule: never connection_lost without connection_made, never neither.
   void start(std::optional<Future<void>> waiter = std::nullopt);
 
   void close() override;
@@ -111,6 +113,9 @@ class StreamTransport final : public Transport,
   bool reading_ = false;
   bool writing_ = false;
   bool protocol_connected_ = false;
+  bool made_pending_ = false;  // start() queued connection_made; it has not run yet
+  // The loss that arrived while connection_made was pending; the start entry delivers it.
+  std::optional<std::exception_ptr> lost_before_made_;
   bool protocol_paused_ = false;
 };
 
