@@ -347,6 +347,7 @@ void EventLoop::run_once() {
     }
     e.runnable->release();
   }
+  ready_.shrink_if_sparse();
 }
 
 void EventLoop::run_forever() {

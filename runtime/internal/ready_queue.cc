@@ -32,6 +32,16 @@ void ReadyQueue::grow() {
   head_ = 0;
 }
 
+void ReadyQueue::shrink() {
+  size_t capacity = buf_.size();
+  while (capacity > 1024 && size_ * 4 < capacity) capacity /= 2;
+  std::vector<ReadyEntry> smaller(capacity);
+  for (size_t i = 0; i < size_; ++i) smaller[i] = at(i);
+  buf_ = std::move(smaller);
+  mask_ = capacity - 1;
+  head_ = 0;
+}
+
 void ReadyQueue::skip_holes() {
   while (size_ != 0 && buf_[head_].runnable == nullptr) {
     head_ = (head_ + 1) & mask_;

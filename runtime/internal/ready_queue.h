@@ -34,6 +34,7 @@ class ReadyQueue {
   bool empty() const { return size_ == 0; }  // the first slot is never a hole
   // Slots, holes included: slot 0 is the oldest live entry.
   size_t slots() const { return size_; }
+  size_t capacity() const { return buf_.size(); }
   bool live(size_t slot) const { return at(slot).runnable != nullptr; }
   // The entry in `slot` (< slots(); a hole has a null runnable).
   const ReadyEntry& operator[](size_t slot) const { return at(slot); }
@@ -52,8 +53,15 @@ class ReadyQueue {
   // Removes and returns the live entry in `slot`; the others keep their order (and their slots,
   // until the queue next compacts: slots are valid only until the next take or pop).
   ReadyEntry take(size_t slot);
+  // Gives memory back once the queue is mostly empty (capacity above 1,024 and four times what
+  // is in use): a burst of a million ready entries must not stay allocated while those tasks
+  // sleep. The loop calls it once per iteration.
+  void shrink_if_sparse() {
+    if (buf_.size() > 1024 && size_ * 4 < buf_.size()) [[unlikely]] shrink();
+  }
 
  private:
+  void shrink();
   // A ring buffer (power-of-two capacity): a slot is two instructions away, where a std::deque
   // of 24-byte entries divides by 21.
   const ReadyEntry& at(size_t slot) const { return buf_[(head_ + slot) & mask_]; }

@@ -107,5 +107,21 @@ TEST(ReadyQueueTest, MatchesAVectorModelUnderRandomOperations) {
   }
 }
 
+// A burst of entries grows the buffer; once they are gone, shrink_if_sparse gives the memory
+// back, and the queue keeps its order through the copy.
+TEST(ReadyQueueTest, ShrinksOnceMostlyEmpty) {
+  ReadyQueue q;
+  for (uint64_t id = 1; id <= 100'000; ++id) q.push_back(entry(id));
+  const size_t grown = q.capacity();
+  EXPECT_GE(grown, 100'000u);
+  for (uint64_t id = 1; id <= 99'990; ++id) q.pop_front();
+  q.shrink_if_sparse();
+  EXPECT_EQ(q.capacity(), 1024u);
+  EXPECT_EQ(live_ids(q), (std::vector<uint64_t>{99'991, 99'992, 99'993, 99'994, 99'995, 99'996,
+                                                 99'997, 99'998, 99'999, 100'000}));
+  q.push_back(entry(100'001));
+  EXPECT_EQ(q.size(), 11u);
+}
+
 }  // namespace
 }  // namespace weft::internal
